@@ -1,0 +1,37 @@
+import type { z } from "zod";
+import type { PolarConfigIssue } from "../errors.js";
+import { FIXES } from "./schema.js";
+
+/** Names each top-level option for the reader: an env variable or an option path. */
+export type OptionNamer = (option: string) => string;
+
+/**
+ * Turns zod issues into {@link PolarConfigIssue}s that name the variable (via `nameOf`) and say
+ * how to fix it. `fix` texts may reference other options as `{option}`. `shownValueOf` returns
+ * the value to quote in the problem; it must return undefined for secrets.
+ */
+export function toConfigIssues(
+  issues: readonly z.core.$ZodIssue[],
+  nameOf: OptionNamer,
+): PolarConfigIssue[] {
+  return issues.map((issue) => {
+    const option = String(issue.path[0] ?? "config");
+    const custom =
+      issue.code === "custom" ? (issue.params as { fix?: string } | undefined) : undefined;
+    const fix = custom?.fix ?? FIXES[option] ?? "Correct this value.";
+    return {
+      variable: nameOf(option),
+      problem: /[.?!]$/.test(issue.message) ? issue.message : `${issue.message}.`,
+      fix: fix.replace(/\{(\w+)\}/g, (_, name: string) => nameOf(name)),
+    };
+  });
+}
+
+/** Freezes an object graph (config objects are shared and must not change after startup). */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,146 @@
+import { PolarApiError, PolarRateLimitError, PolarUnreachableError } from "./errors.js";
+
+/** Network options every call to Polar accepts: an injectable fetch and a timeout. */
+export interface HttpOptions {
+  /** Replaces the global fetch (tests, proxies, instrumentation). */
+  fetch?: typeof fetch;
+  /** Milliseconds before the request is abandoned. Default 5000. */
+  timeoutMs?: number;
+}
+
+/** Default timeout for calls to Polar, in milliseconds. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** A parsed answer from Polar: status and JSON body (undefined for 204). */
+export interface PolarResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Sends one request to Polar and returns its JSON answer. Maps every failure to a typed error
+ * that names the endpoint: unreachable or timed out, 429 with Retry-After, OAuth errors
+ * (`{error, error_description}`), schema errors (422 `{detail: [...]}`), non-JSON bodies.
+ * Never puts the request (which may carry secrets) into an error.
+ */
+export async function requestPolar(
+  endpoint: string,
+  url: string,
+  init: RequestInit,
+  options: HttpOptions = {},
+): Promise<PolarResponse> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const doFetch = options.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw new PolarUnreachableError(originOf(url), describeNetworkFailure(error, timeoutMs), {
+      cause: error,
+    });
+  }
+  if (response.status === 429) {
+    await response.body?.cancel();
+    throw new PolarRateLimitError(endpoint, parseRetryAfter(response.headers.get("retry-after")));
+  }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw new PolarUnreachableError(originOf(url), describeNetworkFailure(error, timeoutMs), {
+      cause: error,
+    });
+  }
+  const body = parseJson(text);
+  if (response.ok) {
+    if (response.status !== 204 && text !== "" && body === undefined) {
+      throw new PolarApiError(
+        endpoint,
+        response.status,
+        `${endpoint} answered ${response.status} with a body that is not JSON.`,
+        undefined,
+        "POLAR_BAD_RESPONSE",
+      );
+    }
+    return { status: response.status, body };
+  }
+  throw errorFromResponse(endpoint, response.status, body);
+}
+
+function errorFromResponse(endpoint: string, status: number, body: unknown): PolarApiError {
+  if (isRecord(body) && typeof body.error === "string") {
+    const description =
+      typeof body.error_description === "string" ? `: ${body.error_description}` : "";
+    return new PolarApiError(
+      endpoint,
+      status,
+      `${endpoint} failed with ${status} ${body.error}${description}.`,
+      body.error,
+    );
+  }
+  if (isRecord(body) && Array.isArray(body.detail)) {
+    const fields = body.detail.map(describeValidationDetail).join("; ");
+    return new PolarApiError(
+      endpoint,
+      status,
+      `${endpoint} rejected the request (${status}): ${fields}.`,
+      "invalid_request",
+      "POLAR_VALIDATION_FAILED",
+    );
+  }
+  if (isRecord(body) && typeof body.detail === "string") {
+    return new PolarApiError(
+      endpoint,
+      status,
+      `${endpoint} failed with ${status}: ${body.detail}.`,
+    );
+  }
+  return new PolarApiError(endpoint, status, `${endpoint} failed with HTTP ${status}.`);
+}
+
+function describeValidationDetail(detail: unknown): string {
+  if (!isRecord(detail)) return String(detail);
+  const loc = Array.isArray(detail.loc)
+    ? detail.loc.filter((part) => part !== "body").join(".")
+    : "";
+  const msg = typeof detail.msg === "string" ? detail.msg : "invalid";
+  return loc ? `${loc}: ${msg}` : msg;
+}
+
+/** Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date). */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+function describeNetworkFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const code = (error as { cause?: { code?: string } })?.cause?.code;
+  return code ? `connection failed (${code})` : "connection failed";
+}
+
+function parseJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/** True for a plain JSON object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,91 @@
+import { POLAR_SCOPES } from "../scopes.js";
+
+/** The `iss` Polar puts in discovery and id_tokens in every environment (a known quirk). */
+export const POLAR_ISSUER = "https://polar.sh";
+
+/** The authorization server metadata the kit needs (RFC 8414 names). */
+export interface PolarServerMetadata {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  userinfo_endpoint?: string | undefined;
+  revocation_endpoint?: string | undefined;
+  introspection_endpoint?: string | undefined;
+  registration_endpoint?: string | undefined;
+  jwks_uri: string;
+  [key: string]: unknown;
+}
+
+/** A Polar server: one of Polar's hosted ones (metadata shipped as data) or a compatible URL. */
+export interface PolarServer {
+  /** `production` and `sandbox` are Polar's; `custom` is any compatible server (the emulator). */
+  kind: "production" | "sandbox" | "custom";
+  /** API base URL without trailing slash; `/v1/oauth2/...` hangs off it. */
+  url: string;
+  /** Shipped metadata for Polar's servers; undefined for custom servers (discovered). */
+  metadata: Readonly<PolarServerMetadata> | undefined;
+}
+
+function hostedMetadata(apiUrl: string, browserUrl: string): PolarServerMetadata {
+  return {
+    issuer: POLAR_ISSUER,
+    authorization_endpoint: `${browserUrl}/oauth2/authorize`,
+    token_endpoint: `${apiUrl}/v1/oauth2/token`,
+    userinfo_endpoint: `${apiUrl}/v1/oauth2/userinfo`,
+    revocation_endpoint: `${apiUrl}/v1/oauth2/revoke`,
+    introspection_endpoint: `${apiUrl}/v1/oauth2/introspect`,
+    registration_endpoint: `${apiUrl}/v1/oauth2/register`,
+    jwks_uri: `${apiUrl}/.well-known/jwks.json`,
+    response_types_supported: ["code"],
+    grant_types_supported: ["authorization_code", "refresh_token"],
+    code_challenge_methods_supported: ["S256", "plain"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+    id_token_signing_alg_values_supported: ["RS256"],
+    subject_types_supported: ["public"],
+    scopes_supported: [...POLAR_SCOPES],
+  };
+}
+
+/** Polar's hosted servers, as data: API host, browser authorize host, issuer, endpoints. */
+export const POLAR_SERVERS: Readonly<Record<"production" | "sandbox", PolarServer>> = {
+  production: {
+    kind: "production",
+    url: "https://api.polar.sh",
+    metadata: hostedMetadata("https://api.polar.sh", "https://polar.sh"),
+  },
+  sandbox: {
+    kind: "sandbox",
+    url: "https://sandbox-api.polar.sh",
+    metadata: hostedMetadata("https://sandbox-api.polar.sh", "https://sandbox.polar.sh"),
+  },
+};
+
+/**
+ * Resolves `production`, `sandbox` or the URL of a Polar-compatible server.
+ * Returns undefined for anything else (the config layer reports it).
+ */
+export function resolvePolarServer(value: string): PolarServer | undefined {
+  if (value === "production" || value === "sandbox") return POLAR_SERVERS[value];
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
+  if (url.search || url.hash || url.username || url.password) return undefined;
+  return { kind: "custom", url: url.href.replace(/\/+$/, ""), metadata: undefined };
+}
+
+/** Polar's client-management endpoints under a server's API URL. */
+export function registrationEndpoints(server: PolarServer): {
+  register: string;
+  client: (clientId: string) => string;
+  list: string;
+} {
+  return {
+    register: `${server.url}/v1/oauth2/register`,
+    client: (clientId) => `${server.url}/v1/oauth2/register/${encodeURIComponent(clientId)}`,
+    list: `${server.url}/v1/oauth2/`,
+  };
+}
