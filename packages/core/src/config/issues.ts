@@ -13,15 +13,21 @@ export type OptionNamer = (option: string) => string;
 export function toConfigIssues(
   issues: readonly z.core.$ZodIssue[],
   nameOf: OptionNamer,
+  shownValueOf: (option: string) => unknown = () => undefined,
 ): PolarConfigIssue[] {
   return issues.map((issue) => {
     const option = String(issue.path[0] ?? "config");
     const custom =
       issue.code === "custom" ? (issue.params as { fix?: string } | undefined) : undefined;
     const fix = custom?.fix ?? FIXES[option] ?? "Correct this value.";
+    const shown = shownValueOf(option);
+    const message =
+      issue.code !== "custom" && typeof shown === "string"
+        ? `"${shown}" ${issue.message}`
+        : issue.message;
     return {
       variable: nameOf(option),
-      problem: /[.?!]$/.test(issue.message) ? issue.message : `${issue.message}.`,
+      problem: /[.?!]$/.test(message) ? message : `${message}.`,
       fix: fix.replace(/\{(\w+)\}/g, (_, name: string) => nameOf(name)),
     };
   });
