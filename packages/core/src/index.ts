@@ -1,3 +1,4 @@
+export { createPolarAuth, type PolarAuth, type PolarRequestContext } from "./auth.js";
 export { definePolarConfig } from "./config/define.js";
 export { type LoadPolarConfigOptions, loadPolarConfig } from "./config/load.js";
 export {
@@ -20,6 +21,11 @@ export {
   RedirectUriMismatchError,
   RegistrationMismatchError,
 } from "./errors.js";
+export { type LoginFailure, PolarLoginError, PolarLoginRejectedError } from "./flow/login-error.js";
+export type { PolarAuthOptions, PolarLogger, PolarLogin } from "./flow/options.js";
+export { PolarSessionEndedError } from "./flow/refresh.js";
+export { MAX_RETURN_TO_LENGTH, safeReturnTo } from "./flow/return-to.js";
+export type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
 export { DEFAULT_TIMEOUT_MS, type HttpOptions } from "./http.js";
 export { explainRedirectUriMismatch, type RedirectUriMismatch } from "./redirect-uri/explain.js";
 export {
@@ -65,3 +71,10 @@ export {
   registrationEndpoints,
   resolvePolarServer,
 } from "./server/polar-servers.js";
+export type { PolarSession, PolarUser } from "./session/data.js";
+export { memoryRevocationStore, type SessionRevocationStore } from "./session/revocation.js";
+export {
+  type RegistrationCheck,
+  type VerifyRegistrationOptions,
+  verifyRegistration,
+} from "./startup-check.js";

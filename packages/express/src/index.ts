@@ -1,1 +1,1 @@
-import { hello } from "@polar-oauth/core"; export const x = (): string => hello();
+export {};

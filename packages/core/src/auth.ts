@@ -1,0 +1,265 @@
+import type { PolarConfig } from "./config/schema.js";
+import { PolarConfigError, type PolarError } from "./errors.js";
+import { completeLogin } from "./flow/callback.js";
+import { type FlowContext, html, json, NO_STORE, redirect } from "./flow/context.js";
+import { guard } from "./flow/guard.js";
+import { beginLogin } from "./flow/login.js";
+import { toLoginError } from "./flow/login-error.js";
+import { logout } from "./flow/logout.js";
+import { createOidcClient } from "./flow/oidc-client.js";
+import { consoleLogger, type PolarAuthOptions } from "./flow/options.js";
+import { createTokenRefresher, PolarSessionEndedError } from "./flow/refresh.js";
+import { createReplayGuard, createTransactionCookies } from "./flow/transaction.js";
+import { renderLoginErrorPage } from "./http/pages.js";
+import type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
+import { type PolarSession, toPolarSession } from "./session/data.js";
+import { createSealer } from "./session/seal.js";
+import { createSessionStore, type SessionRead } from "./session/store.js";
+import { type RegistrationCheck, verifyRegistration } from "./startup-check.js";
+
+/** What a request sees: the signed-in session (if any) and a way to get a fresh access token. */
+export interface PolarRequestContext {
+  /** The signed-in user's session, or undefined when signed out. */
+  readonly session: PolarSession | undefined;
+  /**
+   * The access token, refreshed first if it expires within 60 s (one refresh per refresh
+   * token in this process; the rotated tokens are saved to the cookie). Throws
+   * `PolarSessionEndedError` when signed out or when Polar refuses the refresh, having cleared
+   * the session.
+   */
+  getAccessToken(): Promise<string>;
+}
+
+/** The framework-free kit: routes, session access and the startup check. Adapters wrap it. */
+export interface PolarAuth {
+  readonly config: PolarConfig;
+  /** The paths the kit answers. */
+  readonly routes: FlowContext["routes"];
+  /**
+   * Settles when the startup check is done: resolves with what was verified (or undefined when
+   * the check is off or only warned), rejects with the mismatch in `fail` mode. If nobody
+   * awaits it and the check fails, the rejection goes unhandled and Node stops the process,
+   * which is the point: an app with a wrong redirect URI must not start.
+   */
+  readonly ready: Promise<RegistrationCheck | undefined>;
+  /** Answers the kit's own routes; undefined for any other path. */
+  handle(request: AuthRequest): Promise<AuthResponse | undefined>;
+  /** Reads the session for an app route; cookies to set (sliding expiry, refresh) go to `setCookie`. */
+  context(request: AuthRequest, setCookie: SetCookie): Promise<PolarRequestContext>;
+  /** Undefined when the request may reach a protected route, else the 401/403/redirect to send. */
+  protect(
+    request: AuthRequest,
+    context: PolarRequestContext,
+    requiredScopes?: readonly string[],
+  ): AuthResponse | undefined;
+}
+
+/**
+ * Builds the kit for one Polar client. Everything OAuth lives here; an adapter only converts
+ * its framework's request to an {@link AuthRequest} and writes the {@link AuthResponse} back.
+ */
+export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions = {}): PolarAuth {
+  if (!config.session) {
+    throw new PolarConfigError(
+      [
+        {
+          variable: "SESSION_SECRET",
+          problem: "is missing; sessions need it.",
+          fix: "Set SESSION_SECRET to at least 32 random characters (e.g. `openssl rand -base64 32`).",
+        },
+      ],
+      config.environment,
+    );
+  }
+  const now = options.now ?? Date.now;
+  const redirectUrl = new URL(config.redirectUri);
+  const appOrigin = redirectUrl.origin;
+  const secure = redirectUrl.protocol === "https:";
+  const basePath = (options.basePath ?? "/auth").replace(/\/+$/, "");
+  const routes = {
+    login: `${basePath}/login`,
+    callback: redirectUrl.pathname,
+    logout: `${basePath}/logout`,
+    me: `${basePath}/me`,
+  };
+  const logger = options.logger ?? consoleLogger;
+  const client = createOidcClient(config, { fetch: options.fetch });
+  const session = config.session;
+  const flow: FlowContext = {
+    config,
+    options,
+    routes,
+    appOrigin,
+    secure,
+    logger,
+    now,
+    client,
+    sessions: createSessionStore({
+      config: session,
+      secure,
+      now,
+      cacheSize: options.sessionCacheSize ?? 10_000,
+      rollingIntervalSeconds:
+        options.rollingIntervalSeconds ??
+        Math.min(3600, Math.floor(session.idleTimeoutSeconds / 10)),
+      revocation: options.revocation,
+    }),
+    transactions: createTransactionCookies({
+      sealer: createSealer(session.secrets),
+      baseName: session.cookieName,
+      callbackPath: routes.callback,
+      secure,
+    }),
+    replay: createReplayGuard(now),
+    refresher: createTokenRefresher({ client, now }),
+  };
+
+  const report = (error: PolarError) => {
+    try {
+      options.onError?.(error);
+    } catch {
+      logger.warn("onError hook threw; ignored.");
+    }
+  };
+
+  const loginFailure = (error: unknown, cookies: string[]): AuthResponse => {
+    const failure = toLoginError(error);
+    logger.warn(
+      `sign-in failed: ${failure.failure}${failure.detail ? ` (${failure.detail})` : ""}`,
+    );
+    report(failure);
+    const retry: Record<string, string> =
+      failure.retryAfterSeconds === undefined
+        ? {}
+        : { "retry-after": String(failure.retryAfterSeconds) };
+    if (options.loginErrorPath) {
+      const target = new URL(options.loginErrorPath, appOrigin);
+      target.searchParams.set("error", failure.failure);
+      target.searchParams.set("error_description", failure.message);
+      return redirect(target.href, cookies);
+    }
+    const page = html(
+      failure.status,
+      renderLoginErrorPage({
+        reason: failure.message,
+        code: failure.failure,
+        retryUrl: routes.login,
+      }),
+      cookies,
+    );
+    return { ...page, headers: { ...page.headers, ...retry } };
+  };
+
+  const ready = runStartupCheck(config, options, logger);
+
+  return {
+    config,
+    routes,
+    ready,
+
+    async handle(request) {
+      const [path, search = ""] = request.url.split("?", 2) as [string, string?];
+      const query = new URLSearchParams(search);
+      if (path === routes.login) {
+        if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
+        try {
+          return await beginLogin(flow, request, query);
+        } catch (error) {
+          return loginFailure(error, []);
+        }
+      }
+      if (path === routes.callback) {
+        if (request.method !== "GET") return methodNotAllowed("GET");
+        const cleared: string[] = [];
+        try {
+          const response = await completeLogin(flow, request, query, (c) => cleared.push(...c));
+          return { ...response, cookies: [...cleared, ...response.cookies] };
+        } catch (error) {
+          return loginFailure(error, cleared);
+        }
+      }
+      if (path === routes.logout) {
+        const allowed =
+          request.method === "POST" ||
+          (options.allowGetLogout === true && request.method === "GET");
+        if (!allowed) return methodNotAllowed(options.allowGetLogout ? "GET, POST" : "POST");
+        return logout(flow, request);
+      }
+      if (path === routes.me) {
+        if (request.method !== "GET") return methodNotAllowed("GET");
+        const current = await flow.sessions.read(request.headers.cookie);
+        const cookies = current?.setCookie ? [current.setCookie] : [];
+        if (!current) return json(401, { error: "unauthenticated" });
+        const { user, subType, scopes, accessTokenExpiresAt, signedInAt } = toPolarSession(
+          current.data,
+        );
+        return json(200, { user, subType, scopes, accessTokenExpiresAt, signedInAt }, cookies);
+      }
+      return undefined;
+    },
+
+    async context(request, setCookie) {
+      let current: SessionRead | undefined = await flow.sessions.read(request.headers.cookie);
+      if (current?.setCookie) setCookie(current.setCookie);
+      let view = current ? toPolarSession(current.data) : undefined;
+      return {
+        get session() {
+          return view;
+        },
+        async getAccessToken() {
+          if (!current) throw new PolarSessionEndedError("not signed in");
+          const { data } = current;
+          if (data.expiresAt - 60 > Math.floor(now() / 1000)) return data.accessToken;
+          if (!data.refreshToken) {
+            setCookie(await flow.sessions.end(current));
+            current = undefined;
+            view = undefined;
+            throw new PolarSessionEndedError(
+              "the access token expired and there is no refresh token",
+            );
+          }
+          try {
+            const tokens = await flow.refresher.refresh(data.refreshToken);
+            const next = { ...data, ...tokens, scope: tokens.scope ?? data.scope };
+            setCookie(await flow.sessions.issue(next));
+            current = { ...current, data: next };
+            view = toPolarSession(next);
+            return tokens.accessToken;
+          } catch (error) {
+            if (error instanceof PolarSessionEndedError) {
+              setCookie(await flow.sessions.end(current));
+              current = undefined;
+              view = undefined;
+            }
+            report(error as PolarError);
+            throw error;
+          }
+        },
+      };
+    },
+
+    protect(request, context, requiredScopes) {
+      return guard(flow, request, context.session, requiredScopes);
+    },
+  };
+}
+
+function methodNotAllowed(allow: string): AuthResponse {
+  return { status: 405, headers: { ...NO_STORE, allow }, cookies: [], body: "" };
+}
+
+function runStartupCheck(
+  config: PolarConfig,
+  options: PolarAuthOptions,
+  logger: PolarAuthOptions["logger"] & object,
+): Promise<RegistrationCheck | undefined> {
+  if (config.startupCheck === "off") return Promise.resolve(undefined);
+  const check = verifyRegistration(config, { fetch: options.fetch });
+  if (config.startupCheck === "warn") {
+    return check.catch((error: Error) => {
+      logger.warn(`startup check: ${error.message}`);
+      return undefined;
+    });
+  }
+  return check;
+}

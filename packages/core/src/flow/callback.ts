@@ -1,0 +1,121 @@
+import * as oidc from "openid-client";
+import type { AuthRequest, AuthResponse } from "../http/types.js";
+import type { PolarUser, SessionData } from "../session/data.js";
+import { type FlowContext, redirect } from "./context.js";
+import { PolarLoginError } from "./login-error.js";
+import type { PolarLogin } from "./options.js";
+
+/** Largest session cookie the kit will set (browsers drop cookies over 4096 bytes). */
+export const MAX_SESSION_COOKIE_BYTES = 4000;
+
+/**
+ * `GET <redirect URI path>`: finishes a sign-in. Finds this attempt's transaction cookie by
+ * `state`, refuses replays, lets openid-client check the authorization response and exchange
+ * the code (PKCE verifier, state, nonce; id_token signature, iss, aud, exp), then issues a
+ * brand-new session cookie (no fixation) and clears the transaction. The `redirect_uri` sent
+ * is always the configured one, never one built from the request's Host.
+ *
+ * Throws {@link PolarLoginError} (or what the exchange threw) for the caller to turn into a
+ * 4xx page or redirect; `clearCookies` receives the cookies to clear in every outcome.
+ */
+export async function completeLogin(
+  flow: FlowContext,
+  request: AuthRequest,
+  query: URLSearchParams,
+  clearCookies: (cookies: string[]) => void,
+): Promise<AuthResponse> {
+  const state = query.get("state");
+  if (!state) {
+    throw new PolarLoginError(
+      query.get("error") === "access_denied" ? "access_denied" : "missing_state",
+    );
+  }
+  const cookieHeader = request.headers.cookie;
+  const hadCookie = flow.transactions.has(cookieHeader, state);
+  if (hadCookie) clearCookies([flow.transactions.clear(state)]);
+  const transaction = await flow.transactions.read(cookieHeader, state);
+  if (!transaction) {
+    if (query.get("error") === "access_denied") throw new PolarLoginError("access_denied");
+    throw new PolarLoginError(hadCookie ? "transaction_invalid" : "transaction_missing");
+  }
+  if (transaction.state !== state) throw new PolarLoginError("state_mismatch");
+  if (!flow.replay.claim(state)) throw new PolarLoginError("replayed_callback");
+
+  const configuration = await flow.client();
+  const currentUrl = new URL(flow.config.redirectUri);
+  currentUrl.search = query.toString();
+  const tokens = await oidc.authorizationCodeGrant(
+    configuration,
+    currentUrl,
+    {
+      pkceCodeVerifier: transaction.codeVerifier,
+      expectedState: transaction.state,
+      expectedNonce: transaction.nonce,
+      idTokenExpected: flow.config.scopes.includes("openid"),
+    },
+    { redirect_uri: flow.config.redirectUri },
+  );
+
+  const claims = tokens.claims();
+  const user = await identify(flow, configuration, tokens.access_token, claims);
+  const now = Math.floor(flow.now() / 1000);
+  const scope = tokens.scope ?? flow.config.scopes.join(" ");
+  const expiresAt = now + (tokens.expiresIn() ?? 3600);
+  const login: PolarLogin = {
+    user,
+    subType: flow.config.subType,
+    scopes: scope.split(" ").filter(Boolean),
+    tokens: { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresAt },
+    idTokenClaims: claims ? { ...claims } : undefined,
+  };
+  const app = (await flow.options.onLogin?.(login)) ?? undefined;
+
+  const data: SessionData = {
+    ...flow.sessions.start(),
+    user,
+    subType: flow.config.subType,
+    scope,
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    expiresAt,
+    app,
+  };
+  const sessionCookie = await flow.sessions.issue(data);
+  if (Buffer.byteLength(sessionCookie) > MAX_SESSION_COOKIE_BYTES) {
+    flow.logger.error(
+      `the session cookie would be ${Buffer.byteLength(sessionCookie)} bytes (browsers drop cookies over 4096); return less data from onLogin.`,
+    );
+    throw new PolarLoginError("login_rejected", {
+      reason: "The sign-in could not be saved. Please contact the site owner.",
+      detail: "session cookie too large",
+    });
+  }
+  return redirect(transaction.returnTo, [sessionCookie]);
+}
+
+/**
+ * The user from the verified id_token; userinfo is called only when the id_token is absent
+ * (no `openid` scope) or lacks the email that was requested.
+ */
+async function identify(
+  flow: FlowContext,
+  configuration: oidc.Configuration,
+  accessToken: string,
+  claims: oidc.IDToken | undefined,
+): Promise<PolarUser> {
+  const wantsEmail = flow.config.scopes.includes("email");
+  if (claims && (!wantsEmail || typeof claims.email === "string")) return userFrom(claims);
+  const info = await oidc.fetchUserInfo(
+    configuration,
+    accessToken,
+    claims?.sub ?? oidc.skipSubjectCheck,
+  );
+  return userFrom(info);
+}
+
+function userFrom(claims: { sub: string; email?: unknown; email_verified?: unknown }): PolarUser {
+  const user: PolarUser = { sub: claims.sub };
+  if (typeof claims.email === "string") user.email = claims.email;
+  if (typeof claims.email_verified === "boolean") user.emailVerified = claims.email_verified;
+  return user;
+}

@@ -1,0 +1,50 @@
+import * as oidc from "openid-client";
+import type { AuthRequest, AuthResponse } from "../http/types.js";
+import { type FlowContext, redirect } from "./context.js";
+import { safeReturnTo } from "./return-to.js";
+
+const PROMPTS = new Set(["login", "consent", "none"]);
+
+/**
+ * `GET /auth/login?returnTo=/path`: starts a sign-in. Fresh `state`, `nonce` (with `openid`)
+ * and PKCE S256 verifier for every client, the configured `sub_type` sent explicitly; the
+ * checks go into a sealed per-attempt cookie and the browser goes to Polar. A user who is
+ * already signed in goes straight to `returnTo` (unless `prompt` asks Polar again).
+ */
+export async function beginLogin(
+  flow: FlowContext,
+  request: AuthRequest,
+  query: URLSearchParams,
+): Promise<AuthResponse> {
+  const returnTo =
+    safeReturnTo(query.get("returnTo"), flow.appOrigin) ??
+    `${flow.appOrigin}${flow.options.afterLoginPath ?? "/"}`;
+  const prompt = query.get("prompt");
+  const cookies: string[] = [];
+  if (!prompt) {
+    const current = await flow.sessions.read(request.headers.cookie);
+    if (current) {
+      if (current.setCookie) cookies.push(current.setCookie);
+      return redirect(returnTo, cookies);
+    }
+  }
+  const configuration = await flow.client();
+  const state = oidc.randomState();
+  const nonce = flow.config.scopes.includes("openid") ? oidc.randomNonce() : undefined;
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  const parameters: Record<string, string> = {
+    response_type: "code",
+    redirect_uri: flow.config.redirectUri,
+    scope: flow.config.scopes.join(" "),
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: "S256",
+    sub_type: flow.config.subType,
+  };
+  if (nonce) parameters.nonce = nonce;
+  if (prompt && PROMPTS.has(prompt)) parameters.prompt = prompt;
+  cookies.push(
+    await flow.transactions.issue({ purpose: "polar-login", state, nonce, codeVerifier, returnTo }),
+  );
+  return redirect(oidc.buildAuthorizationUrl(configuration, parameters).href, cookies);
+}

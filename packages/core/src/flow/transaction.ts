@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import { clearCookie, readCookie, serializeCookie } from "../http/cookies.js";
+import type { Sealer } from "../session/seal.js";
+
+/** What the login step remembers for the callback: the checks and where to go afterwards. */
+export interface LoginTransaction {
+  purpose: "polar-login";
+  state: string;
+  nonce?: string | undefined;
+  codeVerifier: string;
+  /** Absolute URL on the app's origin to land on after sign-in. */
+  returnTo: string;
+}
+
+/** Seconds a login transaction lives: enough to sign in and consent at Polar. */
+export const TRANSACTION_TTL_SECONDS = 600;
+
+/** The short-lived, sealed, per-attempt login transaction cookie (one per tab). */
+export interface TransactionCookies {
+  issue(transaction: LoginTransaction): Promise<string>;
+  /** The transaction for this `state`, or undefined if absent, forged or expired. */
+  read(cookieHeader: string | undefined, state: string): Promise<LoginTransaction | undefined>;
+  /** True when a cookie for this `state` was sent at all (to tell "missing" from "invalid"). */
+  has(cookieHeader: string | undefined, state: string): boolean;
+  clear(state: string): string;
+}
+
+/**
+ * Each login attempt gets its own cookie, named after a hash of its `state`, so two tabs
+ * signing in at once do not overwrite each other. It is scoped to the callback path,
+ * HttpOnly, SameSite=Lax (it must survive the top-level redirect back from Polar).
+ */
+export function createTransactionCookies(options: {
+  sealer: Sealer;
+  baseName: string;
+  callbackPath: string;
+  secure: boolean;
+}): TransactionCookies {
+  const { sealer, baseName, callbackPath, secure } = options;
+  const name = (state: string) =>
+    `${baseName}_tx_${createHash("sha256").update(state).digest("base64url").slice(0, 16)}`;
+  return {
+    async issue(transaction) {
+      const seal = await sealer.seal(transaction, TRANSACTION_TTL_SECONDS);
+      return serializeCookie(name(transaction.state), seal, {
+        path: callbackPath,
+        maxAgeSeconds: TRANSACTION_TTL_SECONDS,
+        secure,
+      });
+    },
+    async read(cookieHeader, state) {
+      const seal = readCookie(cookieHeader, name(state));
+      if (!seal) return undefined;
+      const value = (await sealer.unseal(seal, TRANSACTION_TTL_SECONDS)) as
+        | Partial<LoginTransaction>
+        | undefined;
+      if (
+        value?.purpose !== "polar-login" ||
+        typeof value.state !== "string" ||
+        typeof value.codeVerifier !== "string" ||
+        typeof value.returnTo !== "string"
+      ) {
+        return undefined;
+      }
+      return value as LoginTransaction;
+    },
+    has(cookieHeader, state) {
+      return readCookie(cookieHeader, name(state)) !== undefined;
+    },
+    clear(state) {
+      return clearCookie(name(state), callbackPath, secure);
+    },
+  };
+}
+
+/**
+ * Remembers which login states were already redeemed in this process, until their
+ * transaction would have expired anyway, so a replayed callback is refused even if the
+ * browser (or an attacker) still holds the transaction cookie.
+ */
+export function createReplayGuard(now: () => number, maxEntries = 50_000) {
+  const used = new Map<string, number>();
+  return {
+    /** Records the state; false when it was already used. */
+    claim(state: string): boolean {
+      const t = now();
+      const key = createHash("sha256").update(state).digest("base64");
+      const until = used.get(key);
+      if (until !== undefined && until > t) return false;
+      used.set(key, t + TRANSACTION_TTL_SECONDS * 1000);
+      if (used.size > maxEntries) {
+        for (const [k, exp] of used) {
+          if (exp <= t || used.size > maxEntries) used.delete(k);
+          else break;
+        }
+      }
+      return true;
+    },
+  };
+}

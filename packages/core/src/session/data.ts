@@ -1,0 +1,77 @@
+import type { SubType } from "../registration/schema.js";
+
+/** The signed-in Polar user, as the id_token (or userinfo) describes them. */
+export interface PolarUser {
+  /** Polar's subject id: the user's id, or the organization's for `sub_type=organization`. */
+  sub: string;
+  email?: string | undefined;
+  emailVerified?: boolean | undefined;
+}
+
+/** What the sealed session cookie holds. Tokens stay inside; apps read {@link PolarSession}. */
+export interface SessionData {
+  v: 1;
+  /** Random session id: the handle for server-side revocation. */
+  sid: string;
+  user: PolarUser;
+  subType: SubType;
+  /** Granted scope, space-separated. */
+  scope: string;
+  accessToken: string;
+  refreshToken?: string | undefined;
+  /** Access token expiry, epoch seconds. */
+  expiresAt: number;
+  /** Login time, epoch seconds (absolute lifetime). */
+  createdAt: number;
+  /** Last time the cookie was re-issued, epoch seconds (idle lifetime). */
+  touchedAt: number;
+  /** What `onLogin` returned: the app's own data about this user. */
+  app?: Record<string, unknown> | undefined;
+}
+
+/** The session as apps see it: who is signed in and what was granted. Never the tokens. */
+export interface PolarSession {
+  user: PolarUser;
+  subType: SubType;
+  /** Granted scopes. */
+  scopes: string[];
+  /** When the current access token expires, epoch seconds. */
+  accessTokenExpiresAt: number;
+  /** When the user signed in, epoch seconds. */
+  signedInAt: number;
+  /** What `onLogin` returned. */
+  app?: Record<string, unknown> | undefined;
+}
+
+/** The public view of the sealed data. */
+export function toPolarSession(data: SessionData): PolarSession {
+  return {
+    user: { ...data.user },
+    subType: data.subType,
+    scopes: data.scope.split(" ").filter(Boolean),
+    accessTokenExpiresAt: data.expiresAt,
+    signedInAt: data.createdAt,
+    app: data.app,
+  };
+}
+
+/** True when an unsealed value has the session's shape (a seal of something else is refused). */
+export function isSessionData(value: unknown): value is SessionData {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const user = v.user as Record<string, unknown> | undefined;
+  return (
+    v.v === 1 &&
+    typeof v.sid === "string" &&
+    typeof user === "object" &&
+    user !== null &&
+    typeof user.sub === "string" &&
+    (v.subType === "user" || v.subType === "organization") &&
+    typeof v.scope === "string" &&
+    typeof v.accessToken === "string" &&
+    (v.refreshToken === undefined || typeof v.refreshToken === "string") &&
+    typeof v.expiresAt === "number" &&
+    typeof v.createdAt === "number" &&
+    typeof v.touchedAt === "number"
+  );
+}

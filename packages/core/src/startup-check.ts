@@ -1,0 +1,174 @@
+import type { PolarConfig } from "./config/schema.js";
+import { envVarName } from "./environment.js";
+import {
+  PolarApiError,
+  PolarError,
+  PolarRateLimitError,
+  PolarUnreachableError,
+  RedirectUriMismatchError,
+  RegistrationMismatchError,
+} from "./errors.js";
+import type { HttpOptions } from "./http.js";
+import { explainRedirectUriMismatch } from "./redirect-uri/explain.js";
+import { getClient } from "./registration/api.js";
+import { getServerMetadata } from "./server/discovery.js";
+
+/** How the registration was verified, and what Polar has. */
+export interface RegistrationCheck {
+  /** `registration`: read back with the registration token; `probe`: asked the authorize endpoint. */
+  method: "registration" | "probe";
+  redirectUri: string;
+  /** Known only with `registration`. */
+  registeredRedirectUris?: string[] | undefined;
+}
+
+/** Options of {@link verifyRegistration}. */
+export interface VerifyRegistrationOptions extends Pick<HttpOptions, "fetch"> {
+  /** Extra attempts when Polar is unreachable. Default 0. */
+  retries?: number;
+  /** Pause between attempts, in ms. Default 1000. */
+  retryDelayMs?: number;
+}
+
+/**
+ * The startup check: is the redirect URI the app will send exactly one that the Polar client
+ * has registered? With a registration access token it reads the client back (RFC 7592) and
+ * also checks the token endpoint auth method and scopes; without one it asks Polar's
+ * authorize endpoint, which answers 400 to an unknown client or unregistered redirect URI.
+ * One request (plus discovery, once, for a custom server), bounded by the config's timeout.
+ *
+ * Throws {@link RedirectUriMismatchError} (with the closest registered URI and the difference
+ * in words), {@link RegistrationMismatchError}, or {@link PolarUnreachableError}.
+ */
+export async function verifyRegistration(
+  config: PolarConfig,
+  options: VerifyRegistrationOptions = {},
+): Promise<RegistrationCheck> {
+  const attempts = 1 + (options.retries ?? 0);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return config.registrationAccessToken
+        ? await checkRegistration(config, options)
+        : await probeAuthorization(config, options);
+    } catch (error) {
+      if (!(error instanceof PolarUnreachableError) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
+    }
+  }
+}
+
+async function checkRegistration(
+  config: PolarConfig,
+  options: VerifyRegistrationOptions,
+): Promise<RegistrationCheck> {
+  const tokenVar = envVarName("POLAR_REGISTRATION_TOKEN", config.environment);
+  let client: Awaited<ReturnType<typeof getClient>>;
+  try {
+    client = await getClient(config.clientId, {
+      server: config.server,
+      registrationAccessToken: config.registrationAccessToken,
+      fetch: options.fetch,
+      timeoutMs: config.timeoutMs,
+    });
+  } catch (error) {
+    if (error instanceof PolarApiError && (error.status === 401 || error.status === 400)) {
+      throw new RegistrationMismatchError(
+        `Polar refused to show client ${config.clientId} (${error.status} ${error.error ?? ""}): the client was deleted, or ${tokenVar} belongs to another client. Fix: run \`polar-oauth bootstrap --env ${config.environment}\`, or set ${tokenVar} to this client's registration token.`,
+      );
+    }
+    throw error;
+  }
+  const mismatch = explainRedirectUriMismatch(config.redirectUri, client.redirect_uris);
+  if (mismatch) {
+    throw new RedirectUriMismatchError(
+      `Redirect URI ${config.redirectUri} is not registered for Polar client ${config.clientId}: ${mismatch.summary} Polar compares redirect URIs exactly. Fix: set ${envVarName("POLAR_REDIRECT_URI", config.environment)} to a registered URI, or register yours with \`polar-oauth bootstrap --env ${config.environment} --redirect-uri ${config.redirectUri}\`.`,
+      {
+        redirectUri: config.redirectUri,
+        registeredRedirectUris: client.redirect_uris,
+        closest: mismatch.closest,
+      },
+    );
+  }
+  if (client.token_endpoint_auth_method !== config.authMethod) {
+    throw new RegistrationMismatchError(
+      `Polar client ${config.clientId} is registered with token_endpoint_auth_method=${client.token_endpoint_auth_method}, but the app is configured for ${config.authMethod}. Fix: set POLAR_AUTH_METHOD=${client.token_endpoint_auth_method}${client.token_endpoint_auth_method === "none" ? " and remove the client secret" : ""}.`,
+    );
+  }
+  if (client.scope) {
+    const registered = new Set(client.scope.split(" "));
+    const missing = config.scopes.filter((scope) => !registered.has(scope));
+    if (missing.length > 0) {
+      throw new RegistrationMismatchError(
+        `Polar client ${config.clientId} is not registered for scope ${missing.join(", ")}; Polar would refuse sign-in with invalid_scope. Fix: remove it from POLAR_SCOPES, or add it to the client (\`polar-oauth bootstrap --scope\`).`,
+      );
+    }
+  }
+  return {
+    method: "registration",
+    redirectUri: config.redirectUri,
+    registeredRedirectUris: client.redirect_uris,
+  };
+}
+
+async function probeAuthorization(
+  config: PolarConfig,
+  options: VerifyRegistrationOptions,
+): Promise<RegistrationCheck> {
+  const http = { fetch: options.fetch, timeoutMs: config.timeoutMs };
+  const metadata = await getServerMetadata(config.server, http);
+  const url = new URL(metadata.authorization_endpoint);
+  url.search = new URLSearchParams({
+    response_type: "code",
+    client_id: config.clientId,
+    redirect_uri: config.redirectUri,
+    scope: config.scopes.join(" "),
+    state: "polar-oauth-startup-check",
+    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    code_challenge_method: "S256",
+    sub_type: config.subType,
+  }).toString();
+  const doFetch = options.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      redirect: "manual",
+      signal: AbortSignal.timeout(config.timeoutMs),
+      headers: { accept: "text/html" },
+    });
+    await response.body?.cancel();
+  } catch (error) {
+    throw new PolarUnreachableError(
+      url.origin,
+      (error as Error).name === "TimeoutError"
+        ? `no answer within ${config.timeoutMs} ms`
+        : "connection failed",
+    );
+  }
+  if (response.status === 429) {
+    throw new PolarRateLimitError(
+      "authorization (startup check)",
+      Number(response.headers.get("retry-after")) || undefined,
+    );
+  }
+  if (response.status === 400) {
+    const tokenVar = envVarName("POLAR_REGISTRATION_TOKEN", config.environment);
+    throw new RedirectUriMismatchError(
+      `Polar refused an authorization request for client ${config.clientId} with redirect URI ${config.redirectUri} (HTTP 400): the client id is unknown, or this redirect URI is not registered exactly (Polar compares the whole string: scheme, host, port, path, trailing slash, query). Fix: register it with \`polar-oauth bootstrap --env ${config.environment} --redirect-uri ${config.redirectUri}\`, and set ${tokenVar} so this check can name the registered URIs.`,
+      { redirectUri: config.redirectUri, registeredRedirectUris: [] },
+    );
+  }
+  if (response.status >= 500) {
+    throw new PolarApiError(
+      "authorization (startup check)",
+      response.status,
+      `Polar's authorize endpoint answered ${response.status} to the startup check.`,
+    );
+  }
+  if (response.status >= 400) {
+    throw new PolarError(
+      "STARTUP_CHECK_INCONCLUSIVE",
+      `Polar's authorize endpoint answered ${response.status} to the startup check; cannot tell whether the redirect URI is registered.`,
+    );
+  }
+  return { method: "probe", redirectUri: config.redirectUri };
+}
