@@ -28,6 +28,12 @@ export interface PolarRequestContext {
    * the session.
    */
   getAccessToken(): Promise<string>;
+  /**
+   * For adapters' `requireAuth`: undefined when this request may reach a protected route,
+   * else the response to send (redirect to login for pages, 401 JSON for API calls, 403
+   * when a required scope was not granted).
+   */
+  authorize(requiredScopes?: readonly string[]): AuthResponse | undefined;
 }
 
 /** The framework-free kit: routes, session access and the startup check. Adapters wrap it. */
@@ -46,12 +52,6 @@ export interface PolarAuth {
   handle(request: AuthRequest): Promise<AuthResponse | undefined>;
   /** Reads the session for an app route; cookies to set (sliding expiry, refresh) go to `setCookie`. */
   context(request: AuthRequest, setCookie: SetCookie): Promise<PolarRequestContext>;
-  /** Undefined when the request may reach a protected route, else the 401/403/redirect to send. */
-  protect(
-    request: AuthRequest,
-    context: PolarRequestContext,
-    requiredScopes?: readonly string[],
-  ): AuthResponse | undefined;
 }
 
 /**
@@ -206,6 +206,9 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
         get session() {
           return view;
         },
+        authorize(requiredScopes) {
+          return guard(flow, request, view, requiredScopes);
+        },
         async getAccessToken() {
           if (!current) throw new PolarSessionEndedError("not signed in");
           const { data } = current;
@@ -236,10 +239,6 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
           }
         },
       };
-    },
-
-    protect(request, context, requiredScopes) {
-      return guard(flow, request, context.session, requiredScopes);
     },
   };
 }

@@ -1,0 +1,102 @@
+import {
+  type AuthRequest,
+  type AuthResponse,
+  createPolarAuth,
+  loadPolarConfig,
+  type PolarAuth,
+  type PolarAuthOptions,
+  type PolarConfig,
+  type PolarRequestContext,
+} from "@polar-oauth/core";
+import type { Context, Middleware } from "koa";
+
+declare module "koa" {
+  interface DefaultState {
+    /** Set by `polarAuth()`: the session and `getAccessToken()`. */
+    polar: PolarRequestContext;
+  }
+}
+
+/** The middleware `polarAuth()` returns, with the kit and its startup check attached. */
+export interface PolarKoaMiddleware extends Middleware {
+  /** Settles when the startup check is done; await it before `listen` to exit cleanly on a mismatch. */
+  ready: PolarAuth["ready"];
+  /** The framework-free kit underneath. */
+  auth: PolarAuth;
+}
+
+/**
+ * "Sign in with Polar" for Koa: `app.use(polarAuth())` mounts `GET /auth/login`, the callback
+ * (the redirect URI's path), `POST /auth/logout` and `GET /auth/me`, and sets
+ * `ctx.state.polar` on every other request. Cookies the kit set (a refresh, a sliding expiry)
+ * survive a later middleware throwing, though Koa clears headers on errors.
+ */
+export function polarAuth(config?: PolarConfig, options?: PolarAuthOptions): PolarKoaMiddleware {
+  const auth = createPolarAuth(config ?? loadPolarConfig(), options);
+  const middleware: Middleware = async (ctx, next) => {
+    const request = toAuthRequest(ctx);
+    const response = await auth.handle(request);
+    if (response) return send(ctx, response);
+    const cookies: string[] = [];
+    ctx.state.polar = await auth.context(request, (cookie) => {
+      cookies.push(cookie);
+      ctx.append("Set-Cookie", cookie);
+    });
+    try {
+      await next();
+    } catch (error) {
+      if (cookies.length > 0 && typeof error === "object" && error !== null) {
+        const carrier = error as { headers?: Record<string, unknown> };
+        carrier.headers = { ...carrier.headers, "set-cookie": cookies };
+      }
+      throw error;
+    }
+  };
+  return Object.assign(middleware, { ready: auth.ready, auth });
+}
+
+/**
+ * Protects the routes after it: signed-out page requests go to login and come back, API
+ * requests get 401 JSON; `scopes` must all have been granted (else 403).
+ */
+export function requireAuth(options: { scopes?: readonly string[] } = {}): Middleware {
+  return async (ctx, next) => {
+    const polar = ctx.state.polar as PolarRequestContext | undefined;
+    if (!polar) throw new Error("requireAuth() needs app.use(polarAuth()) before it.");
+    const denial = polar.authorize(options.scopes);
+    if (denial) return send(ctx, denial);
+    await next();
+  };
+}
+
+/** Shorthand for `requireAuth({ scopes })`. */
+export function requireScopes(...scopes: string[]): Middleware {
+  return requireAuth({ scopes });
+}
+
+function toAuthRequest(ctx: Context): AuthRequest {
+  return {
+    method: ctx.method,
+    url: ctx.originalUrl,
+    headers: {
+      cookie: ctx.get("cookie") || undefined,
+      origin: ctx.get("origin") || undefined,
+      accept: ctx.get("accept") || undefined,
+      "sec-fetch-site": ctx.get("sec-fetch-site") || undefined,
+    },
+  };
+}
+
+function send(ctx: Context, response: AuthResponse): void {
+  ctx.status = response.status;
+  ctx.set(response.headers);
+  for (const cookie of response.cookies) ctx.append("Set-Cookie", cookie);
+  ctx.body = response.body ?? "";
+}
+
+export type {
+  PolarAuthOptions,
+  PolarConfig,
+  PolarRequestContext,
+  PolarSession,
+} from "@polar-oauth/core";
