@@ -111,6 +111,8 @@ function describeValidationDetail(detail: unknown): string {
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  // An HTTP-date starts with the day name; Date.parse alone would read "-5" or "1.5" as years.
+  if (!/^[A-Za-z]{3}/.test(value.trim())) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }

@@ -18,10 +18,15 @@ import { type PolarConfig, type PolarConfigInput, polarConfigSchema } from "./sc
 export function definePolarConfig(input: PolarConfigInput): PolarConfig {
   const parsed = polarConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const environment = typeof input.environment === "string" ? input.environment : undefined;
+    const environment =
+      input.environment === undefined
+        ? "development"
+        : typeof input.environment === "string"
+          ? input.environment
+          : undefined;
     throw new PolarConfigError(
-      toConfigIssues(parsed.error.issues, (option) =>
-        option === "session" ? "session.secrets" : option,
+      toConfigIssues(parsed.error.issues, (option, path = option) =>
+        path === "session" ? "session.secrets" : path.startsWith("session.") ? path : option,
       ),
       environment,
     );

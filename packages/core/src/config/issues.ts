@@ -2,8 +2,11 @@ import type { z } from "zod";
 import type { PolarConfigIssue } from "../errors.js";
 import { FIXES } from "./schema.js";
 
-/** Names each top-level option for the reader: an env variable or an option path. */
-export type OptionNamer = (option: string) => string;
+/**
+ * Names an option for the reader: an env variable or an option path. Gets the top-level option
+ * and the issue's full dotted path (e.g. `session` and `session.cookieName`).
+ */
+export type OptionNamer = (option: string, path?: string) => string;
 
 /**
  * Turns zod issues into {@link PolarConfigIssue}s that name the variable (via `nameOf`) and say
@@ -17,16 +20,17 @@ export function toConfigIssues(
 ): PolarConfigIssue[] {
   return issues.map((issue) => {
     const option = String(issue.path[0] ?? "config");
+    const path = issue.path.map(String).join(".") || option;
     const custom =
       issue.code === "custom" ? (issue.params as { fix?: string } | undefined) : undefined;
-    const fix = custom?.fix ?? FIXES[option] ?? "Correct this value.";
+    const fix = custom?.fix ?? FIXES[path] ?? FIXES[option] ?? "Correct this value.";
     const shown = shownValueOf(option);
     const message =
       issue.code !== "custom" && typeof shown === "string"
         ? `"${shown}" ${issue.message}`
         : issue.message;
     return {
-      variable: nameOf(option),
+      variable: nameOf(option, path),
       problem: /[.?!]$/.test(message) ? message : `${message}.`,
       fix: fix.replace(/\{(\w+)\}/g, (_, name: string) => nameOf(name)),
     };

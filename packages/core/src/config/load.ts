@@ -1,4 +1,4 @@
-import { cleanEnv, num, str } from "envalid";
+import { cleanEnv, EnvError, makeValidator, str } from "envalid";
 import { ENVIRONMENTS, type Environment, envVarName } from "../environment.js";
 import { PolarConfigError, type PolarConfigIssue } from "../errors.js";
 import { deepFreeze, toConfigIssues } from "./issues.js";
@@ -104,21 +104,24 @@ export function loadPolarConfig(
 function readEnvironment(env: Record<string, string | undefined>, issues: PolarConfigIssue[]) {
   const trimmed = (name: string) => (present(env[name]) ? env[name]!.trim() : undefined);
 
-  const head = cleanEnv(
-    { ENVIRONMENT: trimmed("ENVIRONMENT") },
-    { ENVIRONMENT: str({ choices: ENVIRONMENTS, default: "development" }) },
-    {
-      reporter: ({ errors }) => {
-        if (errors.ENVIRONMENT) {
-          issues.push({
-            variable: "ENVIRONMENT",
-            problem: `"${trimmed("ENVIRONMENT")}" is not an environment.`,
-            fix: "Set ENVIRONMENT to development, staging or production.",
-          });
-        }
+  // Spread: envalid's result is a proxy that throws on reading a variable that failed validation.
+  const head: { ENVIRONMENT?: string } = {
+    ...cleanEnv(
+      { ENVIRONMENT: trimmed("ENVIRONMENT") },
+      { ENVIRONMENT: str({ choices: ENVIRONMENTS, default: "development" }) },
+      {
+        reporter: ({ errors }) => {
+          if (errors.ENVIRONMENT) {
+            issues.push({
+              variable: "ENVIRONMENT",
+              problem: `"${trimmed("ENVIRONMENT")}" is not an environment.`,
+              fix: "Set ENVIRONMENT to development, staging or production.",
+            });
+          }
+        },
       },
-    },
-  );
+    ),
+  };
   const environment: Environment = ENVIRONMENTS.includes(head.ENVIRONMENT as Environment)
     ? (head.ENVIRONMENT as Environment)
     : "development";
@@ -133,7 +136,7 @@ function readEnvironment(env: Record<string, string | undefined>, issues: PolarC
       POLAR_SUB_TYPE: str({ default: undefined }),
       SESSION_SECRET: str({ default: undefined }),
       POLAR_STARTUP_CHECK: str({ default: undefined }),
-      POLAR_TIMEOUT_MS: num({ default: undefined }),
+      POLAR_TIMEOUT_MS: strictNumber({ default: undefined }),
     },
     {
       reporter: ({ errors }) => {
@@ -157,6 +160,13 @@ function readEnvironment(env: Record<string, string | undefined>, issues: PolarC
     registrationAccessToken: perEnvironment(PER_ENVIRONMENT.registrationAccessToken),
   };
 }
+
+/** Like envalid's `num`, but refuses trailing garbage (`parseFloat("5s")` would give 5). */
+const strictNumber = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (input.trim() === "" || !Number.isFinite(value)) throw new EnvError("not a number");
+  return value;
+});
 
 function present(value: string | undefined): value is string {
   return value !== undefined && value.trim() !== "";

@@ -191,6 +191,12 @@ export const FIXES: Readonly<Record<string, string>> = {
   scopes: 'Set {scopes} to space-separated Polar scopes, e.g. "openid profile email".',
   subType: "Set {subType} to user or organization.",
   session: `Set {session} to at least ${MIN_SESSION_SECRET_LENGTH} random characters (e.g. \`openssl rand -base64 32\`); separate several with commas to rotate.`,
+  "session.cookieName":
+    "Set session.cookieName to letters, digits, '_', '.' or '-' (default polar_session).",
+  "session.idleTimeoutSeconds":
+    "Set session.idleTimeoutSeconds to a whole number of seconds above 0 (default 86400).",
+  "session.absoluteTimeoutSeconds":
+    "Set session.absoluteTimeoutSeconds to a whole number of seconds above 0 (default 604800).",
   startupCheck: "Set {startupCheck} to fail, warn or off.",
   timeoutMs: "Set {timeoutMs} to a number of milliseconds between 1 and 120000.",
 };

@@ -37,6 +37,10 @@ export function validateRedirectUri(uri: string, environment: Environment): Redi
       fix: "Use the full URL of your callback, e.g. https://example.com/auth/callback.",
     };
   }
+  if (/^[a-z0-9.-]+:\d+(?:[/?#]|$)/i.test(uri)) {
+    // `localhost:3000/callback` parses as scheme "localhost:"; it is a URL missing http://.
+    return fail("it has no scheme (it reads as host:port).", `Write the full URL: http://${uri}.`);
+  }
   if (uri.includes("#")) {
     return fail("it has a fragment (#…), which OAuth forbids.", "Remove the #… part.");
   }

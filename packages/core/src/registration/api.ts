@@ -36,13 +36,13 @@ export async function registerClient(
 ): Promise<RegisteredClient> {
   const body = parseMetadata(metadata);
   const server = toServer(context.server);
-  const { body: answer } = await requestPolar(
+  const { status, body: answer } = await requestPolar(
     "client registration",
     registrationEndpoints(server).register,
     { method: "POST", headers: jsonHeaders(context.accessToken), body: JSON.stringify(body) },
     context,
   );
-  return parseClient("client registration", answer);
+  return parseClient("client registration", status, answer);
 }
 
 /** Reads a registered client back (RFC 7592 `GET /v1/oauth2/register/{client_id}`). */
@@ -50,13 +50,13 @@ export async function getClient(
   clientId: string,
   context: RegistrationContext,
 ): Promise<RegisteredClient> {
-  const { body } = await requestPolar(
+  const { status, body } = await requestPolar(
     "client read",
     registrationEndpoints(toServer(context.server)).client(clientId),
     { headers: jsonHeaders(managementCredential(context)) },
     context,
   );
-  return parseClient("client read", body);
+  return parseClient("client read", status, body);
 }
 
 /**
@@ -69,7 +69,7 @@ export async function updateClient(
   context: RegistrationContext,
 ): Promise<RegisteredClient> {
   const body = { ...parseMetadata(metadata), client_id: clientId };
-  const { body: answer } = await requestPolar(
+  const { status, body: answer } = await requestPolar(
     "client update",
     registrationEndpoints(toServer(context.server)).client(clientId),
     {
@@ -79,7 +79,7 @@ export async function updateClient(
     },
     context,
   );
-  return parseClient("client update", answer);
+  return parseClient("client update", status, answer);
 }
 
 /**
@@ -108,14 +108,14 @@ export async function listClients(
   const url = new URL(registrationEndpoints(toServer(context.server)).list);
   url.searchParams.set("page", String(context.page ?? 1));
   url.searchParams.set("limit", String(Math.min(context.limit ?? 100, 100)));
-  const { body } = await requestPolar(
+  const { status, body } = await requestPolar(
     "client list",
     url.href,
     { headers: jsonHeaders(context.accessToken) },
     context,
   );
   const parsed = clientListSchema.safeParse(body);
-  if (!parsed.success) throw badAnswer("client list");
+  if (!parsed.success) throw badAnswer("client list", status);
   return parsed.data;
 }
 
@@ -131,17 +131,17 @@ function parseMetadata(metadata: ClientMetadataInput) {
   );
 }
 
-function parseClient(endpoint: string, body: unknown): RegisteredClient {
+function parseClient(endpoint: string, status: number, body: unknown): RegisteredClient {
   const parsed = registeredClientSchema.safeParse(body);
-  if (!parsed.success) throw badAnswer(endpoint);
+  if (!parsed.success) throw badAnswer(endpoint, status);
   return parsed.data;
 }
 
-function badAnswer(endpoint: string): PolarApiError {
+function badAnswer(endpoint: string, status: number): PolarApiError {
   return new PolarApiError(
     endpoint,
-    200,
-    `${endpoint} answered with a body that is not a Polar OAuth client.`,
+    status,
+    `${endpoint} answered ${status} with a body that is not a Polar OAuth client.`,
     undefined,
     "POLAR_BAD_RESPONSE",
   );

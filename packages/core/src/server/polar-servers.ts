@@ -26,8 +26,8 @@ export interface PolarServer {
   metadata: Readonly<PolarServerMetadata> | undefined;
 }
 
-function hostedMetadata(apiUrl: string, browserUrl: string): PolarServerMetadata {
-  return {
+function hostedMetadata(apiUrl: string, browserUrl: string): Readonly<PolarServerMetadata> {
+  const metadata: PolarServerMetadata = {
     issuer: POLAR_ISSUER,
     authorization_endpoint: `${browserUrl}/oauth2/authorize`,
     token_endpoint: `${apiUrl}/v1/oauth2/token`,
@@ -44,21 +44,25 @@ function hostedMetadata(apiUrl: string, browserUrl: string): PolarServerMetadata
     subject_types_supported: ["public"],
     scopes_supported: [...POLAR_SCOPES],
   };
+  for (const value of Object.values(metadata)) if (Array.isArray(value)) Object.freeze(value);
+  return Object.freeze(metadata);
 }
 
 /** Polar's hosted servers, as data: API host, browser authorize host, issuer, endpoints. */
-export const POLAR_SERVERS: Readonly<Record<"production" | "sandbox", PolarServer>> = {
-  production: {
-    kind: "production",
-    url: "https://api.polar.sh",
-    metadata: hostedMetadata("https://api.polar.sh", "https://polar.sh"),
-  },
-  sandbox: {
-    kind: "sandbox",
-    url: "https://sandbox-api.polar.sh",
-    metadata: hostedMetadata("https://sandbox-api.polar.sh", "https://sandbox.polar.sh"),
-  },
-};
+/** Frozen: every config shares these objects, so nobody may repoint them. */
+export const POLAR_SERVERS: Readonly<Record<"production" | "sandbox", Readonly<PolarServer>>> =
+  Object.freeze({
+    production: Object.freeze({
+      kind: "production",
+      url: "https://api.polar.sh",
+      metadata: hostedMetadata("https://api.polar.sh", "https://polar.sh"),
+    }),
+    sandbox: Object.freeze({
+      kind: "sandbox",
+      url: "https://sandbox-api.polar.sh",
+      metadata: hostedMetadata("https://sandbox-api.polar.sh", "https://sandbox.polar.sh"),
+    }),
+  });
 
 /**
  * Resolves `production`, `sandbox` or the URL of a Polar-compatible server.

@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { explainRedirectUriMismatch } from "../src/redirect-uri/explain.js";
+
+const REGISTERED = "https://example.com/callback";
+
+/** The explanation, which must exist (the URIs differ). */
+function explain(configured: string, registered: readonly string[]) {
+  const mismatch = explainRedirectUriMismatch(configured, registered);
+  expect(mismatch, `${configured} vs ${registered.join(", ")}`).toBeDefined();
+  return mismatch!;
+}
+
+describe("explainRedirectUriMismatch", () => {
+  it("returns undefined for an exact match", () => {
+    expect(explainRedirectUriMismatch(REGISTERED, [REGISTERED])).toBeUndefined();
+    expect(
+      explainRedirectUriMismatch(REGISTERED, ["http://localhost:3000/callback", REGISTERED]),
+    ).toBeUndefined();
+  });
+
+  describe("the seed's three near-misses against https://example.com/callback", () => {
+    it.each([
+      ["https://example.com/callback/", /yours has a trailing slash/],
+      ["https://example.com/callback?code=123", /yours has a query string \(\?code=123\)/],
+      ["http://example.com/callback", /scheme: yours is http, registered is https/],
+    ])("%s", (configured, words) => {
+      const mismatch = explain(configured, [REGISTERED]);
+      expect(mismatch.closest).toBe(REGISTERED);
+      expect(mismatch.differences).toHaveLength(1);
+      expect(mismatch.differences[0]).toMatch(words);
+      expect(mismatch.summary).toContain(`registered ${REGISTERED}`);
+      expect(mismatch.summary).toMatch(words);
+    });
+  });
+
+  it.each([
+    [
+      "host",
+      "https://www.example.com/callback",
+      REGISTERED,
+      /host: yours is www\.example\.com, registered is example\.com/,
+    ],
+    [
+      "port",
+      "http://localhost:3001/callback",
+      "http://localhost:3000/callback",
+      /port: yours is 3001, registered is 3000/,
+    ],
+    [
+      "missing port",
+      "http://localhost/callback",
+      "http://localhost:3000/callback",
+      /port: yours is the default, registered is 3000/,
+    ],
+    [
+      "path",
+      "https://example.com/auth/callback",
+      REGISTERED,
+      /path: yours is \/auth\/callback, registered is \/callback/,
+    ],
+    [
+      "host letter case",
+      "https://Example.COM/callback",
+      REGISTERED,
+      /host letter case: yours is Example\.COM, registered is example\.com/,
+    ],
+    [
+      "path letter case",
+      "https://example.com/Callback",
+      REGISTERED,
+      /path letter case: yours is \/Callback, registered is \/callback/,
+    ],
+    [
+      "missing trailing slash",
+      "https://example.com/callback",
+      "https://example.com/callback/",
+      /yours lacks the trailing slash/,
+    ],
+    [
+      "query registered but not configured",
+      REGISTERED,
+      "https://example.com/callback?x=1",
+      /registered one has a query string \(\?x=1\)/,
+    ],
+    ["fragment", "https://example.com/callback#x", REGISTERED, /fragment/],
+  ])("explains a %s difference", (_, configured, registered, words) => {
+    const mismatch = explain(configured, [registered]);
+    expect(mismatch.closest).toBe(registered);
+    expect(mismatch.differences.join("\n")).toMatch(words);
+  });
+
+  it("explains Polar's trailing slash after a bare host", () => {
+    const mismatch = explain("https://example.com", ["https://example.com/"]);
+    expect(mismatch.differences).toEqual([
+      "yours lacks the trailing slash Polar adds after a bare host",
+    ]);
+  });
+
+  it("lists every difference at once", () => {
+    const mismatch = explain("http://example.com:8080/callback/?a=1", [REGISTERED]);
+    const text = mismatch.differences.join("\n");
+    expect(text).toMatch(/scheme/);
+    expect(text).toMatch(/port: yours is 8080/);
+    expect(text).toMatch(/trailing slash/);
+    expect(text).toMatch(/query string/);
+  });
+
+  it("chooses the closest among several registered URIs", () => {
+    const registered = [
+      "https://app-staging.example.com/callback",
+      "http://localhost:3000/auth/callback",
+      "https://app.example.com/callback",
+      "https://app-dev.example.com/callback",
+    ];
+    const mismatch = explain("https://app.example.com/callback/", registered);
+    expect(mismatch.closest).toBe("https://app.example.com/callback");
+    expect(mismatch.differences).toEqual(["yours has a trailing slash"]);
+
+    const local = explain("http://localhost:3001/auth/callback", registered);
+    expect(local.closest).toBe("http://localhost:3000/auth/callback");
+    expect(local.differences).toEqual(["port: yours is 3001, registered is 3000"]);
+  });
+
+  it("says when nothing is registered", () => {
+    const mismatch = explain(REGISTERED, []);
+    expect(mismatch.closest).toBeUndefined();
+    expect(mismatch.differences).toEqual(["the client has no registered redirect URI"]);
+    expect(mismatch.summary).toContain(REGISTERED);
+    expect(mismatch.summary).toMatch(/no redirect URIs/);
+  });
+
+  it("still answers for a configured value that is not a URL", () => {
+    const mismatch = explain("callback", [REGISTERED]);
+    expect(mismatch.closest).toBe(REGISTERED);
+    expect(mismatch.summary).toContain("callback");
+  });
+});
