@@ -64,8 +64,11 @@ const secretField = z
   .transform((value) => new Secret(value));
 const optionalUrl = z.string().nullish();
 
-/** A client as Polar returns it; the client secret and registration token arrive as {@link Secret}. */
-export const registeredClientSchema = z.looseObject({
+/**
+ * A client as Polar returns it; the client secret and registration token arrive as
+ * {@link Secret}. Unknown fields are dropped, so a future secret-bearing field cannot leak.
+ */
+export const registeredClientSchema = z.object({
   client_id: z.string().min(1),
   client_secret: secretField.nullish(),
   client_id_issued_at: z.number().optional(),

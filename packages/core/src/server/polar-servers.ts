@@ -78,7 +78,9 @@ export function resolvePolarServer(value: string): PolarServer | undefined {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
   if (url.search || url.hash || url.username || url.password) return undefined;
-  return { kind: "custom", url: url.href.replace(/\/+$/, ""), metadata: undefined };
+  const base = url.href.replace(/\/+$/, "");
+  const hosted = Object.values(POLAR_SERVERS).find((server) => server.url === base);
+  return hosted ?? { kind: "custom", url: base, metadata: undefined };
 }
 
 /** Polar's client-management endpoints under a server's API URL. */

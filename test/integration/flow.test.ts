@@ -1,0 +1,247 @@
+import { type Emulator, startEmulator } from "@polar-oauth/emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FRAMEWORKS } from "../support/apps.js";
+import { type Kit, signIn, startKit, TestBrowser } from "../support/kit.js";
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ rateLimits: false });
+});
+afterAll(() => emulator.close());
+
+const alice = () => emulator.fixtures.users[0]!;
+const bob = () => emulator.fixtures.users[1]!;
+
+describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
+  const kits: Kit[] = [];
+  const start = async (
+    options: Omit<Parameters<typeof startKit>[0], "framework" | "emulator"> = {},
+  ) => {
+    const kit = await startKit({ framework, emulator, ...options });
+    kits.push(kit);
+    return kit;
+  };
+  afterAll(() => Promise.all(kits.map((k) => k.close())));
+
+  describe.each(["client_secret_post", "client_secret_basic", "none"] as const)(
+    "%s client",
+    (authMethod) => {
+      it("signs in, lands on returnTo, and shows the user", async () => {
+        const kit = await start({ authMethod });
+        const browser = new TestBrowser();
+        const { login, callback } = await signIn(browser, kit, {
+          user: alice().email,
+          returnTo: "/dashboard",
+        });
+
+        const authorize = new URL(login.headers.get("location")!);
+        expect(authorize.origin + authorize.pathname).toBe(`${emulator.url}/oauth2/authorize`);
+        expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+        expect(authorize.searchParams.get("code_challenge")).toMatch(/^[\w-]{43}$/);
+        expect(authorize.searchParams.get("sub_type")).toBe("user");
+        expect(authorize.searchParams.get("redirect_uri")).toBe(`${kit.url}/auth/callback`);
+        expect(authorize.searchParams.get("nonce")).toBeTruthy();
+
+        expect(callback.status).toBe(302);
+        expect(callback.headers.get("location")).toBe(`${kit.url}/dashboard`);
+        const dashboard = await browser.get(`${kit.url}/dashboard`);
+        expect(dashboard.status).toBe(200);
+        const session = await dashboard.json();
+        expect(session.user).toMatchObject({
+          sub: alice().id,
+          email: alice().email,
+          emailVerified: true,
+        });
+        expect(session.subType).toBe("user");
+        expect(session.scopes).toEqual(expect.arrayContaining(["openid", "email"]));
+        expect(JSON.stringify(session)).not.toMatch(/polar_(at|rt)_/);
+      });
+    },
+  );
+
+  it("marks cookies HttpOnly and SameSite=Lax, scopes the transaction cookie to the callback", async () => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    const { login, callback } = await signIn(browser, kit, { user: alice().email });
+    const tx = login.headers.getSetCookie().find((c) => c.includes("_tx_"))!;
+    expect(tx).toMatch(/Path=\/auth\/callback/);
+    expect(tx).toMatch(/HttpOnly/);
+    expect(tx).toMatch(/SameSite=Lax/);
+    expect(tx).toMatch(/Max-Age=600/);
+    const cookies = callback.headers.getSetCookie();
+    expect(cookies.find((c) => c.includes("_tx_"))).toMatch(/Max-Age=0/);
+    const session = cookies.find((c) => c.startsWith("polar_session="))!;
+    expect(session).toMatch(/HttpOnly/);
+    expect(session.length).toBeLessThan(4096);
+  });
+
+  it("signs in with sub_type=organization as the chosen organization", async () => {
+    const kit = await start({ subType: "organization" });
+    const browser = new TestBrowser();
+    const organization = emulator.fixtures.organizations.find((o) =>
+      alice().organizations.includes(o.id),
+    )!;
+    const { login } = await signIn(browser, kit, {
+      user: alice().email,
+      organizationId: organization.id,
+    });
+    expect(new URL(login.headers.get("location")!).searchParams.get("sub_type")).toBe(
+      "organization",
+    );
+    const session = await (await browser.get(`${kit.url}/dashboard`)).json();
+    expect(session.subType).toBe("organization");
+    expect(session.user.sub).toBe(organization.id);
+  });
+
+  it("two tabs signing in at once both complete", async () => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    const first = await browser.get(`${kit.url}/auth/login?returnTo=/one`);
+    const second = await browser.get(`${kit.url}/auth/login?returnTo=/two`);
+    const { completeAuthorization } = await import("@polar-oauth/emulator");
+    const a = await completeAuthorization(first.headers.get("location")!, { user: alice().email });
+    const b = await completeAuthorization(second.headers.get("location")!, { user: alice().email });
+    const callbackB = await browser.get(b.redirectTo);
+    const callbackA = await browser.get(a.redirectTo);
+    expect(callbackB.headers.get("location")).toBe(`${kit.url}/two`);
+    expect(callbackA.headers.get("location")).toBe(`${kit.url}/one`);
+  });
+
+  it("a signed-in user skips Polar on /auth/login", async () => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    await signIn(browser, kit, { user: alice().email });
+    emulator.resetStats();
+    const again = await browser.get(`${kit.url}/auth/login?returnTo=/dashboard`);
+    expect(again.status).toBe(302);
+    expect(again.headers.get("location")).toBe(`${kit.url}/dashboard`);
+    expect(emulator.stats().requests.authorize).toBe(0);
+  });
+
+  it.each([
+    ["//evil.example/x"],
+    ["/\\evil.example"],
+    ["https://evil.example/"],
+    ["javascript:alert(1)"],
+    ["/%2F%2Fevil.example"],
+    ["/\t/evil.example"],
+  ])("never sends the browser off-origin for returnTo %j", async (returnTo) => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    const { callback } = await signIn(browser, kit, { user: alice().email, returnTo });
+    expect(callback.status).toBe(302);
+    expect(new URL(callback.headers.get("location")!).origin).toBe(kit.url);
+  });
+
+  it("refuses a replayed callback and creates no second session", async () => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    const attacker = new TestBrowser();
+    const { login } = await signIn(browser, kit, { user: alice().email });
+    expect(login.status).toBe(302);
+    // The attacker holds the browser's transaction cookie from before the callback.
+    const stolen = new TestBrowser();
+    const second = await stolen.get(`${kit.url}/auth/login`);
+    const { completeAuthorization } = await import("@polar-oauth/emulator");
+    const { redirectTo } = await completeAuthorization(second.headers.get("location")!, {
+      user: alice().email,
+    });
+    attacker.cookies = stolen.cookies.map((c) => ({ ...c }));
+    const first = await stolen.get(redirectTo);
+    expect(first.status).toBe(302);
+    const replay = await attacker.get(redirectTo);
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toContain("already used");
+    expect(replay.headers.getSetCookie().some((c) => c.startsWith("polar_session="))).toBe(false);
+  });
+
+  it.each([
+    ["without state", (u: URL) => u.searchParams.delete("state"), "missing_state"],
+    [
+      "with another state",
+      (u: URL) => u.searchParams.set("state", "forged-state-value"),
+      "transaction_missing",
+    ],
+    [
+      "with a forged code",
+      (u: URL) => u.searchParams.set("code", "polar_ac_forged"),
+      "token_exchange_failed",
+    ],
+  ])("answers a callback %s with a 4xx page and no session", async (_name, tamper, code) => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    const login = await browser.get(`${kit.url}/auth/login`);
+    const { completeAuthorization } = await import("@polar-oauth/emulator");
+    const { redirectTo } = await completeAuthorization(login.headers.get("location")!, {
+      user: alice().email,
+    });
+    tamper(redirectTo);
+    const callback = await browser.get(redirectTo);
+    expect(callback.status).toBe(400);
+    const body = await callback.text();
+    expect(body).toContain(code);
+    expect(body).not.toMatch(/at .*\.ts:\d+/);
+    expect(callback.headers.getSetCookie().some((c) => c.startsWith("polar_session="))).toBe(false);
+    expect((await browser.get(`${kit.url}/auth/me`)).status).toBe(401);
+  });
+
+  it("answers a callback without the transaction cookie (other browser) with 400", async () => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    const login = await browser.get(`${kit.url}/auth/login`);
+    const { completeAuthorization } = await import("@polar-oauth/emulator");
+    const { redirectTo } = await completeAuthorization(login.headers.get("location")!, {
+      user: alice().email,
+    });
+    const other = new TestBrowser();
+    const callback = await other.get(redirectTo);
+    expect(callback.status).toBe(400);
+    expect(await callback.text()).toContain("transaction_missing");
+  });
+
+  it("turns a denial at Polar into a friendly 4xx page, or a redirect when configured", async () => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    const { callback } = await signIn(browser, kit, { user: alice().email, decision: "deny" });
+    expect(callback.status).toBe(400);
+    expect(await callback.text()).toContain("You declined to sign in with Polar.");
+
+    const redirecting = await start({ options: { loginErrorPath: "/signin-failed" } });
+    const other = new TestBrowser();
+    const denied = await signIn(other, redirecting, { user: alice().email, decision: "deny" });
+    expect(denied.callback.status).toBe(302);
+    const target = new URL(denied.callback.headers.get("location")!);
+    expect(target.pathname).toBe("/signin-failed");
+    expect(target.searchParams.get("error")).toBe("access_denied");
+  });
+
+  it("protects routes: pages redirect to login, APIs get 401, missing scopes 403", async () => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    const page = await browser.get(`${kit.url}/dashboard?tab=1`);
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe(
+      `${kit.url}/auth/login?returnTo=%2Fdashboard%3Ftab%3D1`,
+    );
+    const api = await browser.get(`${kit.url}/dashboard`, { accept: "application/json" });
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({ error: "unauthenticated" });
+    await signIn(browser, kit, { user: alice().email });
+    const orders = await browser.get(`${kit.url}/api/orders`, { accept: "application/json" });
+    expect(orders.status).toBe(403);
+    expect(await orders.json()).toEqual({ error: "insufficient_scope", missing: ["orders:write"] });
+  });
+
+  it("GET /auth/me: the user, subType and scopes, never tokens; 401 when signed out", async () => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    expect((await browser.get(`${kit.url}/auth/me`)).status).toBe(401);
+    await signIn(browser, kit, { user: bob().email });
+    const me = await browser.get(`${kit.url}/auth/me`);
+    expect(me.status).toBe(200);
+    expect(me.headers.get("cache-control")).toBe("no-store");
+    const body = await me.json();
+    expect(body.user.email).toBe(bob().email);
+    expect(JSON.stringify(body)).not.toMatch(/polar_(at|rt)_|accessToken"|refreshToken/);
+  });
+});

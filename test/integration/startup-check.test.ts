@@ -1,0 +1,102 @@
+import {
+  definePolarConfig,
+  PolarUnreachableError,
+  RedirectUriMismatchError,
+  RegistrationMismatchError,
+  verifyRegistration,
+} from "@polar-oauth/core";
+import { type Emulator, startEmulator } from "@polar-oauth/emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_SESSION_SECRET } from "../support/kit.js";
+
+let emulator: Emulator;
+let client: Awaited<ReturnType<Emulator["registerClient"]>>;
+const REGISTERED = "https://app.example.com/callback";
+
+beforeAll(async () => {
+  emulator = await startEmulator({ rateLimits: false });
+  client = await emulator.registerClient({
+    client_name: "Startup check",
+    redirect_uris: [REGISTERED, "http://localhost:3000/auth/callback"],
+  });
+});
+afterAll(() => emulator.close());
+
+const configFor = (redirectUri: string, extra: Record<string, unknown> = {}) =>
+  definePolarConfig({
+    server: emulator.url,
+    clientId: client.client_id,
+    clientSecret: client.client_secret!,
+    redirectUri,
+    registrationAccessToken: client.registration_access_token,
+    session: { secrets: TEST_SESSION_SECRET },
+    ...extra,
+  });
+
+describe("startup check with the registration token", () => {
+  it("passes for an exact match with one request", async () => {
+    emulator.resetStats();
+    const check = await verifyRegistration(configFor(REGISTERED));
+    expect(check).toMatchObject({ method: "registration" });
+    expect(emulator.stats().requests.registration_read).toBe(1);
+  });
+
+  it.each([
+    [`${REGISTERED}/`, "yours has a trailing slash"],
+    [`${REGISTERED}?code=123`, "yours has a query string"],
+    ["http://localhost:3000/auth/callback/", "yours has a trailing slash"],
+    ["https://localhost:3000/auth/callback", "scheme: yours is https, registered is http"],
+    ["https://app.example.com/Callback", "path letter case"],
+  ])("refuses %s and explains: %s", async (redirectUri, explanation) => {
+    const error = await verifyRegistration(configFor(redirectUri)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RedirectUriMismatchError);
+    expect((error as Error).message).toContain(explanation);
+    expect((error as Error).message).toContain("POLAR_REDIRECT_URI_DEV");
+    expect((error as Error).message).not.toContain(client.client_secret!.reveal());
+  });
+
+  it("refuses an auth method the client was not registered with", async () => {
+    const error = await verifyRegistration(
+      configFor(REGISTERED, { authMethod: "client_secret_basic" }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistrationMismatchError);
+    expect((error as Error).message).toContain("POLAR_AUTH_METHOD=client_secret_post");
+  });
+});
+
+describe("startup check without a registration token (authorize probe)", () => {
+  const probe = (redirectUri: string) =>
+    configFor(redirectUri, { registrationAccessToken: undefined });
+
+  it("passes for a registered redirect URI", async () => {
+    expect(await verifyRegistration(probe(REGISTERED))).toMatchObject({ method: "probe" });
+  });
+
+  it("refuses an unregistered one", async () => {
+    const error = await verifyRegistration(probe(`${REGISTERED}/`)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RedirectUriMismatchError);
+    expect((error as Error).message).toContain("not registered exactly");
+  });
+});
+
+describe("startup check when Polar is unreachable", () => {
+  it("says so clearly, after the configured retries", async () => {
+    const config = definePolarConfig({
+      server: "http://127.0.0.1:9",
+      clientId: "polar_ci_x",
+      clientSecret: "polar_cs_x",
+      redirectUri: REGISTERED,
+      registrationAccessToken: "polar_crt_x",
+      timeoutMs: 500,
+    });
+    const started = Date.now();
+    const error = await verifyRegistration(config, { retries: 2, retryDelayMs: 100 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PolarUnreachableError);
+    expect((error as Error).message).toMatch(
+      /Polar server unreachable at http:\/\/127\.0\.0\.1:9: connection failed/,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+  });
+});
