@@ -1,0 +1,32 @@
+/**
+ * @polar-oauth/emulator — a local, offline, Polar-compatible OAuth 2.0 / OpenID Connect server for
+ * development, examples and tests.
+ */
+export { BrowserSession } from "./browser-session.js";
+export {
+  type AuthorizationChoice,
+  AuthorizationFlowError,
+  type AuthorizationOutcome,
+  completeAuthorization,
+} from "./complete-authorization.js";
+export { POLAR_ISSUER, startEmulator } from "./emulator.js";
+export { DEFAULT_FIXTURES, FixtureError, generateFixtureUsers } from "./fixtures.js";
+export { DEFAULT_RATE_LIMITS } from "./rate-limit.js";
+export { EmulatorApiError } from "./routes/registration.js";
+export { POLAR_SCOPES } from "./scopes.js";
+export type {
+  ClientMetadataInput,
+  ClientRegistration,
+  Emulator,
+  EmulatorFixtures,
+  EmulatorFixturesInput,
+  EmulatorOptions,
+  EmulatorStats,
+  FixtureOrganization,
+  FixtureUser,
+  FixtureUserInput,
+  GrantType,
+  RateLimits,
+  RegisteredClientResponse,
+  TokenEndpointAuthMethod,
+} from "./types.js";

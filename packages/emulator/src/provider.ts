@@ -1,0 +1,241 @@
+import Provider, { type Account, type Configuration, errors, type KoaContext } from "oidc-provider";
+import type { FixtureDirectory } from "./fixtures.js";
+import { renderErrorPage } from "./pages/error.js";
+import { isSupportedScope, POLAR_SCOPES, splitScope } from "./scopes.js";
+import type { PrivateJwk } from "./signing-key.js";
+import type { StateStore, Subject } from "./state-store.js";
+import { generatePolarToken, TOKEN_PREFIX } from "./token-formats.js";
+
+/** Where Polar's surface lives on the emulator's single port. */
+export const ROUTES = {
+  authorization: "/oauth2/authorize",
+  interaction: "/oauth2/interaction",
+  token: "/v1/oauth2/token",
+  userinfo: "/v1/oauth2/userinfo",
+  revocation: "/v1/oauth2/revoke",
+  introspection: "/v1/oauth2/introspect",
+  registration: "/v1/oauth2/register",
+  list: "/v1/oauth2/",
+  jwks: "/.well-known/jwks.json",
+  discovery: "/.well-known/openid-configuration",
+} as const;
+
+const DAY = 24 * 3600;
+
+/** Lifetimes in seconds: Polar's 10-day access tokens from a code, 1 hour from a refresh, 5-minute codes. */
+export const LIFETIMES = {
+  accessTokenFromCode: 864_000,
+  accessTokenFromRefresh: 3600,
+  authorizationCode: 300,
+  idToken: 3600,
+  refreshToken: 365 * DAY,
+  grant: 365 * DAY,
+  session: 14 * DAY,
+  interaction: 3600,
+} as const;
+
+/** What the engine needs from the emulator. */
+export interface ProviderSetup {
+  issuer: string;
+  store: StateStore;
+  fixtures: FixtureDirectory;
+  signingKey: PrivateJwk;
+  cookieKeys: string[];
+}
+
+type Params = Record<string, unknown>;
+
+function subjectClaims(
+  setup: ProviderSetup,
+  accountId: string,
+  subject: Subject | undefined,
+): Record<string, unknown> | undefined {
+  const user = setup.fixtures.user(accountId);
+  if (!user) return undefined;
+  if (subject?.type === "organization") {
+    const org = setup.fixtures.organization(subject.id);
+    return org ? { sub: org.id, name: org.slug } : undefined;
+  }
+  return { sub: user.id, email: user.email, email_verified: user.emailVerified };
+}
+
+/** The subject an authorization request asks for, if it can be known before consent. */
+export function requestedSubject(
+  setup: ProviderSetup,
+  accountId: string,
+  params: Params,
+): Subject | undefined {
+  if (params.sub_type !== "organization") return { type: "user", id: accountId };
+  const sub = typeof params.sub === "string" ? params.sub : undefined;
+  const user = setup.fixtures.user(accountId);
+  if (!sub || !user?.organizations.some((org) => org.id === sub)) return undefined;
+  return { type: "organization", id: sub };
+}
+
+/** Validates Polar's extra authorization parameters; runs after client and redirect_uri are verified. */
+function validateAuthorizationExtras(setup: ProviderSetup) {
+  return async (ctx: KoaContext, value: unknown) => {
+    if (value !== undefined && value !== "user" && value !== "organization") {
+      throw new errors.InvalidRequest("Invalid sub_type");
+    }
+    const params = (ctx.oidc?.params ?? {}) as Params;
+    const unknown = splitScope(typeof params.scope === "string" ? params.scope : undefined).filter(
+      (scope) => !isSupportedScope(scope),
+    );
+    if (unknown.length > 0) {
+      throw new errors.InvalidScope(
+        `The requested scope is invalid, unknown, or malformed: ${unknown.join(" ")}`,
+        unknown.join(" "),
+      );
+    }
+    const nonce = params.nonce;
+    const clientId = ctx.oidc?.client?.clientId;
+    if (typeof nonce === "string" && clientId && setup.store.hasPendingNonce(clientId, nonce)) {
+      throw new errors.InvalidRequest(
+        'Invalid "nonce" value: it is already used by a pending authorization code',
+      );
+    }
+  };
+}
+
+/**
+ * Builds the oidc-provider instance that runs authorization, sessions, codes, the token endpoint and
+ * JWKS with Polar's behaviour: Polar token formats, subject per grant, refresh rotation that kills
+ * the old pair, single-use codes, email claims in the id_token, PKCE required for public clients.
+ */
+export function createPolarProvider(setup: ProviderSetup): Provider {
+  const { store } = setup;
+  const configuration: Configuration = {
+    adapter: (name: string) => store.adapterFor(name),
+    jwks: { keys: [setup.signingKey] },
+    cookies: {
+      keys: setup.cookieKeys,
+      names: {
+        session: "_polar_emulator_session",
+        interaction: "_polar_emulator_interaction",
+        resume: "_polar_emulator_resume",
+      },
+      // Lax (not oidc-provider's default None): browsers drop SameSite=None cookies without Secure over http.
+      long: { httpOnly: true, sameSite: "lax" },
+      short: { httpOnly: true, sameSite: "lax" },
+    },
+    routes: {
+      authorization: ROUTES.authorization,
+      token: ROUTES.token,
+      userinfo: ROUTES.userinfo,
+      revocation: ROUTES.revocation,
+      introspection: ROUTES.introspection,
+      registration: ROUTES.registration,
+      jwks: ROUTES.jwks,
+      end_session: "/oauth2/logout",
+    },
+    scopes: [...POLAR_SCOPES],
+    claims: { openid: ["sub", "auth_time", "name"], email: ["email", "email_verified"] },
+    conformIdTokenClaims: false,
+    responseTypes: ["code"],
+    clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
+    clientDefaults: {
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "client_secret_post",
+      id_token_signed_response_alg: "RS256",
+    },
+    pkce: {
+      methods: ["S256"], // plain challenges are converted to S256 in routes/authorize.ts
+      required: (_ctx: KoaContext, client: { clientAuthMethod: string }) =>
+        client.clientAuthMethod === "none",
+    },
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: false },
+      revocation: { enabled: false },
+      introspection: { enabled: false },
+      registration: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      claimsParameter: { enabled: false },
+    },
+    extraParams: { sub_type: validateAuthorizationExtras(setup), sub: null },
+    interactions: {
+      url: (_ctx: KoaContext, interaction: { uid: string }) =>
+        `${ROUTES.interaction}/${interaction.uid}`,
+    },
+    findAccount: async (
+      _ctx: KoaContext,
+      id: string,
+      token?: { grantId?: string },
+    ): Promise<Account | undefined> => {
+      const claims = subjectClaims(setup, id, store.subjectOf(token?.grantId));
+      if (!claims) return undefined;
+      return { accountId: id, claims: () => claims };
+    },
+    loadExistingGrant: async (ctx: KoaContext) => {
+      const oidc = ctx.oidc;
+      if (!oidc?.client) return undefined;
+      const decided = oidc.result?.consent?.grantId;
+      if (decided) return provider.Grant.find(decided);
+      const accountId = oidc.session?.accountId;
+      if (!accountId) return undefined;
+      const subject = requestedSubject(setup, accountId, oidc.params ?? {});
+      const grantId = subject && store.rememberedConsent(accountId, oidc.client.clientId, subject);
+      return grantId ? provider.Grant.find(grantId) : undefined;
+    },
+    expiresWithSession: async () => false,
+    issueRefreshToken: async (_ctx: KoaContext, client: { grantTypeAllowed(g: string): boolean }) =>
+      client.grantTypeAllowed("refresh_token"),
+    rotateRefreshToken: true,
+    allowOmittingSingleRegisteredRedirectUri: true,
+    clientBasedCORS: () => true,
+    ttl: {
+      AccessToken: (_ctx: KoaContext, token: { gty?: string }) =>
+        String(token.gty ?? "").endsWith("refresh_token")
+          ? LIFETIMES.accessTokenFromRefresh
+          : LIFETIMES.accessTokenFromCode,
+      AuthorizationCode: LIFETIMES.authorizationCode,
+      IdToken: LIFETIMES.idToken,
+      RefreshToken: LIFETIMES.refreshToken,
+      Grant: LIFETIMES.grant,
+      Session: LIFETIMES.session,
+      Interaction: LIFETIMES.interaction,
+    },
+    renderError: async (ctx: KoaContext, out: { error: string; error_description?: string }) => {
+      ctx.type = "html";
+      ctx.set("Content-Security-Policy", PAGE_CSP);
+      ctx.body = renderErrorPage({
+        status: ctx.status,
+        error: out.error,
+        description: out.error_description,
+      });
+    },
+  };
+
+  const provider = new Provider(setup.issuer, configuration);
+  // Client metadata is validated by Polar's rules (registration-rules.ts), which allow custom schemes.
+  provider.Client.Schema.prototype.redirectUris = () => {};
+
+  const prefixFor = (grantId: string | undefined, kind: "accessToken" | "refreshToken") =>
+    TOKEN_PREFIX[kind][store.subjectOf(grantId)?.type === "organization" ? "organization" : "user"];
+  provider.AccessToken.prototype.generateTokenId = function () {
+    this.format = "opaque"; // access tokens use oidc-provider's "dynamic" format, which records the resolved one
+    return generatePolarToken(prefixFor(this.grantId, "accessToken"));
+  };
+  provider.RefreshToken.prototype.generateTokenId = function () {
+    return generatePolarToken(prefixFor(this.grantId, "refreshToken"));
+  };
+  provider.AuthorizationCode.prototype.generateTokenId = () =>
+    generatePolarToken(TOKEN_PREFIX.authorizationCode);
+  // Polar deletes a code when it is redeemed: a replay is simply "not found" (invalid_grant).
+  provider.AuthorizationCode.prototype.consume = async function () {
+    await this.adapter.destroy(this.jti);
+  };
+  // A refresh revokes the old refresh token and the access token issued with it.
+  provider.RefreshToken.prototype.consume = async function () {
+    const partner = store.partnerOf(this.jti);
+    await this.adapter.destroy(this.jti);
+    if (partner) store.remove("AccessToken", partner);
+  };
+  return provider;
+}
+
+/** Content-Security-Policy for every HTML page: no scripts, no external styles, images from anywhere (app logos). */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; base-uri 'none'; frame-ancestors 'none'";

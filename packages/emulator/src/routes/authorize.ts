@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import type { KoaContext, KoaNext } from "oidc-provider";
+import type { EmulatorEnv } from "../emulator-env.js";
+import { renderErrorPage } from "../pages/error.js";
+import { PAGE_CSP, ROUTES } from "../provider.js";
+import { isSupportedScope, splitScope } from "../scopes.js";
+import { sendRateLimitedPage } from "./rate-limited.js";
+
+/**
+ * Applies Polar's request defaults before oidc-provider sees the request: an omitted redirect_uri
+ * means the first registered one, an omitted scope means the client's registered scope, and
+ * supported scopes the client did not register are dropped (unknown ones stay, to be rejected).
+ */
+function applyPolarDefaults(
+  query: URLSearchParams,
+  registered: { redirect_uris: string[]; scope: string },
+): void {
+  const firstRedirect = registered.redirect_uris[0];
+  if (!query.has("redirect_uri") && firstRedirect) query.set("redirect_uri", firstRedirect);
+  const allowed = new Set(splitScope(registered.scope));
+  const requested = query.get("scope");
+  if (requested === null) {
+    query.set("scope", registered.scope);
+  } else {
+    const kept = splitScope(requested).filter(
+      (scope) => allowed.has(scope) || !isSupportedScope(scope),
+    );
+    query.set("scope", kept.join(" "));
+  }
+}
+
+const VERIFIER_FORMAT = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/**
+ * Polar accepts `plain` PKCE (the default when no method is sent). A plain challenge equals the
+ * verifier, so it is turned into the equivalent S256 challenge: the token endpoint then accepts
+ * exactly the same verifier, without enabling oidc-provider's deprecated plain method.
+ */
+function plainChallengeToS256(query: URLSearchParams): void {
+  const challenge = query.get("code_challenge");
+  const method = query.get("code_challenge_method");
+  if (
+    challenge === null ||
+    (method !== null && method !== "plain") ||
+    !VERIFIER_FORMAT.test(challenge)
+  )
+    return;
+  query.set("code_challenge", createHash("sha256").update(challenge).digest("base64url"));
+  query.set("code_challenge_method", "S256");
+}
+
+/** Removes the RFC 9207 `iss` parameter oidc-provider adds: Polar's authorization responses have none. */
+export function stripIssuerFromRedirect(ctx: KoaContext, env: EmulatorEnv): void {
+  const location = ctx.response.get("Location");
+  if (!location || ctx.status < 300 || ctx.status >= 400) return;
+  let url: URL;
+  try {
+    url = new URL(location, ctx.href);
+  } catch {
+    return;
+  }
+  const internal = url.origin === new URL(ctx.href).origin && url.pathname.startsWith("/oauth2/");
+  if (internal || !url.searchParams.getAll("iss").includes(env.issuer)) return;
+  const kept = [...url.searchParams].filter(
+    ([key, value]) => !(key === "iss" && value === env.issuer),
+  );
+  url.search = new URLSearchParams(kept).toString();
+  ctx.set("Location", url.href);
+}
+
+/** GET /oauth2/authorize: rate limit per client, Polar defaults, then oidc-provider. */
+export async function handleAuthorize(
+  ctx: KoaContext,
+  env: EmulatorEnv,
+  next: KoaNext,
+): Promise<void> {
+  if (ctx.method !== "GET") {
+    ctx.status = 405;
+    ctx.set("Allow", "GET");
+    ctx.set("Content-Security-Policy", PAGE_CSP);
+    ctx.type = "html";
+    ctx.body = renderErrorPage({
+      status: 405,
+      error: "invalid_request",
+      description: `${ROUTES.authorization} is a page: open it with GET.`,
+    });
+    return;
+  }
+  const query = new URLSearchParams(ctx.querystring);
+  const clientId = query.get("client_id");
+  const client = clientId ? env.clients.get(clientId) : undefined;
+  if (client) {
+    const decision = env.limiter.authorization(client.clientId);
+    if (!decision.allowed)
+      return sendRateLimitedPage(ctx, env, decision, "authorization requests per client");
+    applyPolarDefaults(query, client.metadata);
+    plainChallengeToS256(query);
+    ctx.querystring = query.toString();
+  }
+  await next();
+  stripIssuerFromRedirect(ctx, env);
+}

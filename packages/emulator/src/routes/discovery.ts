@@ -1,0 +1,44 @@
+import type { KoaContext } from "oidc-provider";
+import { type EmulatorEnv, requestOrigin } from "../emulator-env.js";
+import { allowCors, sendJson } from "../http-utils.js";
+import { ROUTES } from "../provider.js";
+import { POLAR_SCOPES } from "../scopes.js";
+
+/** Polar's discovery document: `issuer` per the option, endpoint URLs on the emulator's own origin. */
+export function discoveryDocument(issuer: string, origin: string): Record<string, unknown> {
+  return {
+    issuer,
+    authorization_endpoint: `${origin}${ROUTES.authorization}`,
+    token_endpoint: `${origin}${ROUTES.token}`,
+    jwks_uri: `${origin}${ROUTES.jwks}`,
+    registration_endpoint: `${origin}${ROUTES.registration}`,
+    scopes_supported: [...POLAR_SCOPES],
+    response_types_supported: ["code"],
+    response_modes_supported: ["query"],
+    grant_types_supported: ["authorization_code", "refresh_token"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+    service_documentation: "https://polar.sh/docs",
+    revocation_endpoint: `${origin}${ROUTES.revocation}`,
+    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    introspection_endpoint: `${origin}${ROUTES.introspection}`,
+    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    code_challenge_methods_supported: ["plain", "S256"],
+    userinfo_endpoint: `${origin}${ROUTES.userinfo}`,
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: ["RS256"],
+    claims_supported: ["sub", "name", "email", "email_verified"],
+  };
+}
+
+/** GET /.well-known/openid-configuration (and /.well-known/oauth-authorization-server). */
+export function handleDiscovery(ctx: KoaContext, env: EmulatorEnv): void {
+  if (allowCors(ctx, "GET")) return;
+  if (ctx.method !== "GET" && ctx.method !== "HEAD") {
+    ctx.set("Allow", "GET");
+    sendJson(ctx, 405, { detail: "Method Not Allowed" });
+    return;
+  }
+  ctx.set("Access-Control-Allow-Origin", "*");
+  sendJson(ctx, 200, discoveryDocument(env.issuer, requestOrigin(ctx)));
+  ctx.set("Cache-Control", "public, max-age=60");
+}

@@ -1,0 +1,25 @@
+import type { KoaContext } from "oidc-provider";
+import type { EmulatorEnv } from "../emulator-env.js";
+import { sendJson } from "../http-utils.js";
+import { destroyIssuedToken, findIssuedToken } from "../token-lookup.js";
+import { acceptClientForm } from "./form-endpoint.js";
+
+/**
+ * POST /v1/oauth2/revoke: always 200 `{}` for an authenticated confidential client.
+ * Revoking either token of a pair kills both, except `token_type_hint=access_token`,
+ * which (like Polar) revokes only the access token.
+ */
+export async function handleRevoke(ctx: KoaContext, env: EmulatorEnv): Promise<void> {
+  const accepted = await acceptClientForm(ctx, env);
+  if (!accepted) return;
+  const { form, client } = accepted;
+  const token = findIssuedToken(env.store, form.token!, form.token_type_hint);
+  if (token && token.payload.clientId === client.clientId) {
+    const partnerId = env.store.partnerOf(token.id);
+    destroyIssuedToken(env.store, token);
+    if (partnerId && form.token_type_hint !== "access_token") {
+      env.store.remove(token.type === "access_token" ? "RefreshToken" : "AccessToken", partnerId);
+    }
+  }
+  sendJson(ctx, 200, {});
+}

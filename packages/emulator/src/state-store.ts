@@ -1,0 +1,222 @@
+import type { Adapter } from "oidc-provider";
+import type { ClientRegistry } from "./client-registry.js";
+
+/** Whom a grant's tokens speak for: the user, or one organization the user chose at consent. */
+export interface Subject {
+  type: "user" | "organization";
+  id: string;
+}
+
+interface Entry {
+  payload: Record<string, unknown>;
+  /** Milliseconds on the emulator clock, or null for "never". */
+  expiresAt: number | null;
+}
+
+/** A JSON-serialisable copy of everything the store holds. */
+export interface StoreSnapshot {
+  models: Record<string, Array<[string, Entry]>>;
+  pairs: Array<[string, string]>;
+  subjects: Array<[string, Subject]>;
+  consents: Array<[string, string]>;
+}
+
+const TOKEN_MODELS = ["AccessToken", "RefreshToken", "AuthorizationCode"] as const;
+
+/**
+ * In-memory state behind oidc-provider (its adapter) plus what Polar needs on top: which access and
+ * refresh token were issued together, the subject of each grant, and remembered consents.
+ * Expiry uses the emulator clock, so an injected `now` expires codes and tokens.
+ */
+export class StateStore {
+  readonly #models = new Map<string, Map<string, Entry>>();
+  readonly #pairs = new Map<string, string>();
+  readonly #subjects = new Map<string, Subject>();
+  readonly #consents = new Map<string, string>();
+  #writes = 0;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly clients: ClientRegistry,
+    private readonly onChange: () => void = () => {},
+  ) {}
+
+  #model(name: string): Map<string, Entry> {
+    let model = this.#models.get(name);
+    if (!model) {
+      model = new Map();
+      this.#models.set(name, model);
+    }
+    return model;
+  }
+
+  #live(name: string, id: string): Entry | undefined {
+    const model = this.#model(name);
+    const entry = model.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt !== null && entry.expiresAt <= this.now()) {
+      this.remove(name, id);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** The payload stored under `id` if present and not expired. */
+  find(name: string, id: string): Record<string, unknown> | undefined {
+    return this.#live(name, id)?.payload;
+  }
+
+  /** Deletes one entry and the links that point at it. */
+  remove(name: string, id: string): void {
+    const model = this.#model(name);
+    if (!model.delete(id)) return;
+    if (name === "AccessToken" || name === "RefreshToken") {
+      const partner = this.#pairs.get(id);
+      this.#pairs.delete(id);
+      if (partner) this.#pairs.delete(partner);
+    }
+    if (name === "Grant") {
+      this.#subjects.delete(id);
+      for (const [key, grantId] of this.#consents) if (grantId === id) this.#consents.delete(key);
+    }
+    this.onChange();
+  }
+
+  /** The adapter oidc-provider uses for model `name`. Clients are served from the registry. */
+  adapterFor(name: string): Adapter {
+    if (name === "Client") return this.#clientAdapter();
+    return {
+      upsert: async (id, payload, expiresIn) => {
+        this.#model(name).set(id, {
+          payload: { ...payload },
+          expiresAt: expiresIn ? this.now() + expiresIn * 1000 : null,
+        });
+        if (++this.#writes % 500 === 0) this.sweep();
+        this.onChange();
+      },
+      find: async (id) => this.find(name, id),
+      findByUserCode: async () => undefined,
+      findByUid: async (uid) => {
+        for (const [id, entry] of this.#model(name)) {
+          if (entry.payload.uid === uid) return this.find(name, id);
+        }
+        return undefined;
+      },
+      consume: async (id) => {
+        const entry = this.#live(name, id);
+        if (entry) entry.payload.consumed = Math.floor(this.now() / 1000);
+        this.onChange();
+      },
+      destroy: async (id) => this.remove(name, id),
+      revokeByGrantId: async (grantId) => {
+        const model = this.#model(name);
+        for (const [id, entry] of model)
+          if (entry.payload.grantId === grantId) this.remove(name, id);
+      },
+    };
+  }
+
+  #clientAdapter(): Adapter {
+    const readOnly = async () => {};
+    return {
+      upsert: readOnly,
+      find: async (id) => this.clients.toOidcMetadata(id),
+      findByUserCode: async () => undefined,
+      findByUid: async () => undefined,
+      consume: readOnly,
+      destroy: readOnly,
+      revokeByGrantId: readOnly,
+    };
+  }
+
+  /** Records that an access token and a refresh token were issued together (a Polar token row). */
+  linkPair(accessTokenId: string, refreshTokenId: string): void {
+    this.#pairs.set(accessTokenId, refreshTokenId);
+    this.#pairs.set(refreshTokenId, accessTokenId);
+    this.onChange();
+  }
+
+  /** The token issued together with `tokenId`, if any. */
+  partnerOf(tokenId: string): string | undefined {
+    return this.#pairs.get(tokenId);
+  }
+
+  setSubject(grantId: string, subject: Subject): void {
+    this.#subjects.set(grantId, subject);
+    this.onChange();
+  }
+
+  subjectOf(grantId: string | undefined): Subject | undefined {
+    return grantId ? this.#subjects.get(grantId) : undefined;
+  }
+
+  /** Remembers the grant a user gave a client for a subject, so later requests can skip consent. */
+  rememberConsent(accountId: string, clientId: string, subject: Subject, grantId: string): void {
+    this.#consents.set(consentKey(accountId, clientId, subject), grantId);
+    this.onChange();
+  }
+
+  rememberedConsent(accountId: string, clientId: string, subject: Subject): string | undefined {
+    return this.#consents.get(consentKey(accountId, clientId, subject));
+  }
+
+  /** Removes every code, token and grant of a client (used when the client is deleted). */
+  revokeClient(clientId: string): void {
+    for (const name of [...TOKEN_MODELS, "Grant"]) {
+      for (const [id, entry] of [...this.#model(name)]) {
+        if (entry.payload.clientId === clientId) this.remove(name, id);
+      }
+    }
+    for (const [key] of this.#consents)
+      if (key.split("\u0000")[1] === clientId) this.#consents.delete(key);
+  }
+
+  /** True when an unredeemed authorization code of this client carries this nonce. */
+  hasPendingNonce(clientId: string, nonce: string): boolean {
+    for (const [id, entry] of this.#model("AuthorizationCode")) {
+      if (
+        entry.payload.clientId === clientId &&
+        entry.payload.nonce === nonce &&
+        this.find("AuthorizationCode", id)
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Drops expired entries. */
+  sweep(): void {
+    const now = this.now();
+    for (const [name, model] of this.#models) {
+      for (const [id, entry] of [...model]) {
+        if (entry.expiresAt !== null && entry.expiresAt <= now) this.remove(name, id);
+      }
+    }
+  }
+
+  snapshot(): StoreSnapshot {
+    this.sweep();
+    const models: StoreSnapshot["models"] = {};
+    for (const [name, model] of this.#models) models[name] = [...model];
+    return {
+      models,
+      pairs: [...this.#pairs],
+      subjects: [...this.#subjects],
+      consents: [...this.#consents],
+    };
+  }
+
+  restore(snapshot: StoreSnapshot): void {
+    for (const [name, entries] of Object.entries(snapshot.models))
+      this.#models.set(name, new Map(entries));
+    for (const [k, v] of snapshot.pairs) this.#pairs.set(k, v);
+    for (const [k, v] of snapshot.subjects) this.#subjects.set(k, v);
+    for (const [k, v] of snapshot.consents) this.#consents.set(k, v);
+    this.sweep();
+  }
+}
+
+function consentKey(accountId: string, clientId: string, subject: Subject): string {
+  return [accountId, clientId, subject.type, subject.id].join("\u0000");
+}

@@ -1,0 +1,167 @@
+/** An organization a fixture user administers (the subject of `sub_type=organization` tokens). */
+export interface FixtureOrganization {
+  /** UUID, used as the token `sub` for organization tokens. */
+  id: string;
+  /** Returned as `name` by userinfo for organization tokens, like Polar. */
+  slug: string;
+  /** Display name on the consent page. */
+  name: string;
+}
+
+/** A person who can sign in on the emulator's login page. */
+export interface FixtureUser {
+  /** UUID, used as the token `sub` for user tokens. */
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  /** Display name on the login page (Polar's userinfo has no `name` for users). */
+  name: string;
+  /** Personal Access Token (`Authorization: Bearer …`) for registration, the client list and managing owned clients. */
+  pat: string;
+  organizations: FixtureOrganization[];
+}
+
+/** The users (and, nested in them, organizations) the emulator knows. */
+export interface EmulatorFixtures {
+  users: FixtureUser[];
+}
+
+/** A fixture user as written in a fixtures object or JSON file: only `email` is required. */
+export interface FixtureUserInput {
+  id?: string;
+  email: string;
+  emailVerified?: boolean;
+  name?: string;
+  pat?: string;
+  organizations?: Array<Partial<FixtureOrganization> & { name: string }>;
+}
+
+/** Fixtures as accepted by `startEmulator({ fixtures })`. */
+export interface EmulatorFixturesInput {
+  users: FixtureUserInput[];
+}
+
+export type TokenEndpointAuthMethod = "client_secret_post" | "client_secret_basic" | "none";
+export type GrantType = "authorization_code" | "refresh_token";
+
+/** Client metadata as sent to `POST /v1/oauth2/register` (Polar's field names). */
+export interface ClientMetadataInput {
+  client_name: string;
+  redirect_uris: string[];
+  client_uri?: string;
+  logo_uri?: string;
+  tos_uri?: string;
+  policy_uri?: string;
+  token_endpoint_auth_method?: TokenEndpointAuthMethod;
+  grant_types?: GrantType[];
+  response_types?: string[];
+  scope?: string;
+  /** Accepted and dropped, as the real server does (tokens default to `sub_type=user`). */
+  default_sub_type?: "user" | "organization";
+}
+
+/** A client that exists when the emulator starts, with fixed credentials. */
+export interface ClientRegistration extends ClientMetadataInput {
+  /** Fixed client id; generated (`polar_ci_…`) when omitted. */
+  client_id?: string;
+  /** Fixed client secret; generated (`polar_cs_…`) when omitted. Ignored for `none`. */
+  client_secret?: string;
+  /** Fixed registration access token; generated (`polar_crt_…`) when omitted. */
+  registration_access_token?: string;
+  /** Fixture user id or email owning the client (shown in their list, manageable with their PAT). */
+  owner?: string;
+}
+
+/** What `POST /v1/oauth2/register` answers (201). */
+export interface RegisteredClientResponse {
+  client_id: string;
+  /** Omitted for `token_endpoint_auth_method: "none"` (as is `client_secret_expires_at`). */
+  client_secret?: string;
+  client_id_issued_at: number;
+  client_secret_expires_at?: number;
+  client_name: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  grant_types: GrantType[];
+  response_types: string[];
+  scope: string;
+  client_uri?: string;
+  logo_uri?: string;
+  tos_uri?: string;
+  policy_uri?: string;
+  registration_client_uri: string;
+  registration_access_token: string;
+}
+
+/** Per-hour limits; the defaults are the seed's 10 / 60 / 100. */
+export interface RateLimits {
+  /** Client registrations per hour per user (PAT owner), or per IP when anonymous. */
+  registrationPerHour: number;
+  /** Authorization requests per hour per client. */
+  authorizationPerHour: number;
+  /** Token requests per hour per client. */
+  tokenPerHour: number;
+}
+
+/** Options of `startEmulator`. */
+export interface EmulatorOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to listen on; default "127.0.0.1". */
+  host?: string;
+  /** "polar" (default): `https://polar.sh` like real Polar; "self": the emulator's own URL; or any URL. */
+  issuer?: "polar" | "self" | (string & {});
+  /** Fixture users, or a path to a JSON file holding `{ "users": [...] }`. */
+  fixtures?: EmulatorFixturesInput | string;
+  /** `false` disables rate limiting; a partial object overrides single limits. */
+  rateLimits?: false | Partial<RateLimits>;
+  /** Clients registered at start, with fixed credentials. */
+  clients?: ClientRegistration[];
+  /** JSON file holding registered clients, signing key, grants and tokens across restarts. */
+  persistPath?: string;
+  /** Receives one line per request (method, path, status, duration); never a secret. */
+  log?: (line: string) => void;
+  /** Clock in milliseconds, for expiry and rate-limit tests; defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/** Request counters, see `Emulator.stats()`. */
+export interface EmulatorStats {
+  requests: {
+    discovery: number;
+    jwks: number;
+    authorize: number;
+    token: number;
+    userinfo: number;
+    revoke: number;
+    introspect: number;
+    register: number;
+    registration_read: number;
+    registration_update: number;
+    registration_delete: number;
+    list: number;
+  };
+  tokenGrants: { authorization_code: number; refresh_token: number };
+  rateLimited: number;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL without trailing slash, e.g. "http://127.0.0.1:53211". */
+  url: string;
+  /** The `issuer` of discovery and id_tokens. */
+  issuer: string;
+  /** Stops listening, closes open connections and writes the persist file. */
+  close(): Promise<void>;
+  /** Request counts per endpoint and token requests per grant type. */
+  stats(): EmulatorStats;
+  /** Sets every counter back to 0. */
+  resetStats(): void;
+  /** Registers a client like `POST /v1/oauth2/register` (not rate limited, not counted). Rejects with `EmulatorApiError` on a 4xx. */
+  registerClient(
+    metadata: Record<string, unknown>,
+    opts?: { accessToken?: string },
+  ): Promise<RegisteredClientResponse>;
+  /** The users and organizations in use. */
+  fixtures: EmulatorFixtures;
+}
