@@ -38,7 +38,8 @@ export async function acceptClientForm(
   const form = parseForm(body);
   const auth = authenticateConfidentialClient(ctx, form, env.clients);
   if (!auth.ok) {
-    if (auth.status === 401)
+    // RFC 6749 §5.2: a challenge only when the client tried the Authorization header.
+    if (auth.status === 401 && ctx.get("authorization"))
       ctx.set("WWW-Authenticate", 'Basic realm="polar-emulator", error="invalid_client"');
     sendOAuthError(ctx, auth.status, auth.error, auth.description);
     return undefined;
