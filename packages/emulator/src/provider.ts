@@ -79,7 +79,9 @@ function validateAuthorizationExtras(setup: ProviderSetup) {
       throw new errors.InvalidRequest("Invalid sub_type");
     }
     const params = (ctx.oidc?.params ?? {}) as Params;
-    const unknown = splitScope(typeof params.scope === "string" ? params.scope : undefined).filter(
+    // oidc-provider has already reduced params.scope to known scopes; the request still has them all.
+    const requested = ctx.query.scope;
+    const unknown = splitScope(typeof requested === "string" ? requested : undefined).filter(
       (scope) => !isSupportedScope(scope),
     );
     if (unknown.length > 0) {

@@ -1,10 +1,11 @@
 import type { KoaContext, KoaNext } from "oidc-provider";
 import type { EmulatorEnv } from "../emulator-env.js";
-import { mediaType, parseBasicAuth, parseForm, peekBody } from "../http-utils.js";
+import { mediaType, parseBasicAuth, parseForm, peekBody, sendOAuthError } from "../http-utils.js";
 import { sendRateLimited } from "./rate-limited.js";
 
 /**
- * POST /v1/oauth2/token: counts the grant type, rate limits per client, serialises redemptions of
+ * POST /v1/oauth2/token: counts the grant type, rate limits per client, enforces the registered
+ * client authentication method exactly (oidc-provider treats basic and post alike), serialises redemptions of
  * the same code or refresh token (the second one fails with invalid_grant), lets oidc-provider
  * answer, then records the new access/refresh pair and drops the id_token from refresh responses.
  */
@@ -14,10 +15,27 @@ export async function handleToken(ctx: KoaContext, env: EmulatorEnv, next: KoaNe
   const params = mediaType(ctx) === "application/x-www-form-urlencoded" ? parseForm(body) : {};
   env.stats.tokenGrant(params.grant_type);
 
-  const clientId = parseBasicAuth(ctx.get("authorization"))?.clientId ?? params.client_id;
-  if (clientId && env.clients.get(clientId)) {
-    const decision = env.limiter.token(clientId);
+  const basic = parseBasicAuth(ctx.get("authorization"));
+  const clientId = basic?.clientId ?? params.client_id;
+  const client = clientId ? env.clients.get(clientId) : undefined;
+  if (client) {
+    const decision = env.limiter.token(client.clientId);
     if (!decision.allowed) return sendRateLimited(ctx, env, decision, "token requests per client");
+    const used = basic
+      ? "client_secret_basic"
+      : params.client_secret !== undefined
+        ? "client_secret_post"
+        : "none";
+    const registered = client.metadata.token_endpoint_auth_method;
+    if (used !== registered && !(basic && params.client_secret !== undefined)) {
+      sendOAuthError(
+        ctx,
+        401,
+        "invalid_client",
+        `This client must authenticate with its registered token_endpoint_auth_method (${registered}), not ${used}.`,
+      );
+      return;
+    }
   }
 
   const lockKey =
