@@ -68,6 +68,18 @@ export function stripIssuerFromRedirect(ctx: KoaContext, env: EmulatorEnv): void
   ctx.set("Location", url.href);
 }
 
+function sendAuthorizePage(
+  ctx: KoaContext,
+  status: number,
+  error: string,
+  description: string,
+): void {
+  ctx.status = status;
+  ctx.set("Content-Security-Policy", PAGE_CSP);
+  ctx.type = "html";
+  ctx.body = renderErrorPage({ status, error, description });
+}
+
 /** GET /oauth2/authorize: rate limit per client, Polar defaults, then oidc-provider. */
 export async function handleAuthorize(
   ctx: KoaContext,
@@ -75,15 +87,13 @@ export async function handleAuthorize(
   next: KoaNext,
 ): Promise<void> {
   if (ctx.method !== "GET") {
-    ctx.status = 405;
     ctx.set("Allow", "GET");
-    ctx.set("Content-Security-Policy", PAGE_CSP);
-    ctx.type = "html";
-    ctx.body = renderErrorPage({
-      status: 405,
-      error: "invalid_request",
-      description: `${ROUTES.authorization} is a page: open it with GET.`,
-    });
+    sendAuthorizePage(
+      ctx,
+      405,
+      "invalid_request",
+      `${ROUTES.authorization} is a page: open it with GET.`,
+    );
     return;
   }
   const query = new URLSearchParams(ctx.querystring);
@@ -94,6 +104,17 @@ export async function handleAuthorize(
     if (!decision.allowed)
       return sendRateLimitedPage(ctx, env, decision, "authorization requests per client");
     applyPolarDefaults(query, client.metadata);
+    // Polar compares strings exactly; oidc-provider would accept any URL that normalises the same.
+    const redirectUri = query.get("redirect_uri");
+    if (redirectUri !== null && !client.metadata.redirect_uris.includes(redirectUri)) {
+      sendAuthorizePage(
+        ctx,
+        400,
+        "invalid_redirect_uri",
+        "redirect_uri did not match any of the client's registered redirect_uris",
+      );
+      return;
+    }
     plainChallengeToS256(query);
     ctx.querystring = query.toString();
   }

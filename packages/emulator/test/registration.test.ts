@@ -1,0 +1,410 @@
+import { describe, expect, it } from "vitest";
+import { completeAuthorization, EmulatorApiError, POLAR_SCOPES } from "../src/index.js";
+import type { Emulator } from "../src/types.js";
+import {
+  authorizeUrl,
+  emulator,
+  introspect,
+  REDIRECT_URI,
+  redeemCode,
+  register,
+  registerOk,
+  userinfo,
+} from "./helpers.js";
+
+const ALICE_PAT = "polar_pat_emulator_alice";
+const BOB_PAT = "polar_pat_emulator_bob";
+
+describe("redirect URI rules", () => {
+  const rejected = [
+    "http://example.com/callback",
+    "http://localhost.evil/callback",
+    "http://localhostevil/callback",
+    "http://localhost./callback",
+    "http://8.8.8.8/callback",
+    "http://[::1]/callback",
+    "https://example.com/callback#fragment",
+    "https://user@example.com/callback",
+    "https://user:pass@example.com/callback",
+    "javascript:alert(1)",
+    "not a url",
+    "/relative/callback",
+  ];
+  it.each(rejected)("rejects %s with 422 naming the field", async (uri) => {
+    const emu = await emulator({ rateLimits: false });
+    const result = await register(emu, {
+      client_name: "App",
+      redirect_uris: ["https://ok.example.com/cb", uri],
+    });
+    expect(result.status).toBe(422);
+    const detail = result.body.detail as Array<{ loc: unknown[]; msg: string }>;
+    expect(detail).toHaveLength(1);
+    expect(detail[0]?.loc).toEqual(["body", "redirect_uris", 1]);
+    expect(typeof detail[0]?.msg).toBe("string");
+  });
+
+  const accepted: Array<[string, string]> = [
+    ["https://example.com/auth/callback", "https://example.com/auth/callback"],
+    ["https://Example.COM", "https://example.com/"],
+    ["HTTPS://EXAMPLE.com/Path", "https://example.com/Path"],
+    ["http://localhost:3000/callback", "http://localhost:3000/callback"],
+    ["http://LOCALHOST:3000/cb", "http://localhost:3000/cb"],
+    ["http://app.localhost/cb", "http://app.localhost/cb"],
+    ["http://127.0.0.1:8000/callback", "http://127.0.0.1:8000/callback"],
+    ["http://192.168.1.20/cb", "http://192.168.1.20/cb"],
+    ["http://10.0.0.5:8080/cb", "http://10.0.0.5:8080/cb"],
+    ["http://172.16.0.1/cb", "http://172.16.0.1/cb"],
+    ["myapp://callback", "myapp://callback"],
+    ["com.example.app:/oauth", "com.example.app:/oauth"],
+  ];
+  it.each(accepted)("accepts %s and stores %s", async (uri, stored) => {
+    const emu = await emulator({ rateLimits: false });
+    const result = await register(emu, { client_name: "App", redirect_uris: [uri] });
+    expect(result.status).toBe(201);
+    expect(result.body.redirect_uris).toEqual([stored]);
+  });
+
+  it("authorize matches the stored (normalised) value exactly", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu, { redirect_uris: ["https://Example.com"] });
+    const ok = await completeAuthorization(
+      authorizeUrl(emu, app, { redirect_uri: "https://example.com/" }),
+    );
+    expect(ok.redirectTo.searchParams.get("code")).toBeTruthy();
+    await expect(
+      completeAuthorization(authorizeUrl(emu, app, { redirect_uri: "https://example.com" })),
+    ).rejects.toMatchObject({
+      status: 400,
+    });
+  });
+
+  it("a custom-scheme redirect URI works end to end", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu, {
+      redirect_uris: ["myapp://callback"],
+      token_endpoint_auth_method: "none",
+    });
+    const verifier = "m".repeat(43);
+    const { redirectTo } = await completeAuthorization(
+      authorizeUrl(emu, app, { redirect_uri: "myapp://callback", code_challenge: verifier }),
+    );
+    expect(redirectTo.protocol).toBe("myapp:");
+    expect(redirectTo.searchParams.get("code")).toMatch(/^polar_ac_/);
+  });
+});
+
+describe("registration", () => {
+  it("answers 201 with Polar's fields, prefixes and defaults", async () => {
+    const emu = await emulator();
+    const result = await register(emu, {
+      client_name: "My App",
+      redirect_uris: ["https://example.com/auth/callback"],
+      client_uri: "https://example.com",
+      logo_uri: "https://example.com/logo.png",
+      tos_uri: "https://example.com/terms",
+      policy_uri: "https://example.com/privacy",
+      default_sub_type: "organization",
+      jwks_uri: "https://ignored.example.com",
+    });
+    expect(result.status).toBe(201);
+    const body = result.body;
+    expect(body.client_id).toMatch(/^polar_ci_[A-Za-z0-9]{43}$/);
+    expect(body.client_secret).toMatch(/^polar_cs_[A-Za-z0-9]{43}$/);
+    expect(body.registration_access_token).toMatch(/^polar_crt_[A-Za-z0-9]{43}$/);
+    expect(body.registration_client_uri).toBe(`${emu.url}/v1/oauth2/register/${body.client_id}`);
+    expect(body.client_secret_expires_at).toBe(0);
+    expect(Math.abs(Number(body.client_id_issued_at) - Date.now() / 1000)).toBeLessThan(5);
+    expect(body).toMatchObject({
+      client_name: "My App",
+      client_uri: "https://example.com",
+      logo_uri: "https://example.com/logo.png",
+      token_endpoint_auth_method: "client_secret_post",
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      scope: POLAR_SCOPES.join(" "),
+    });
+    expect(body).not.toHaveProperty("default_sub_type");
+    expect(body).not.toHaveProperty("jwks_uri");
+  });
+
+  it("a public client gets no client_secret", async () => {
+    const emu = await emulator();
+    const result = await register(emu, {
+      client_name: "SPA",
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: "none",
+    });
+    expect(result.status).toBe(201);
+    expect(result.body).not.toHaveProperty("client_secret");
+    expect(result.body).not.toHaveProperty("client_secret_expires_at");
+  });
+
+  it("an unknown scope is 400 invalid_client_metadata; a narrower scope is kept", async () => {
+    const emu = await emulator();
+    const bad = await register(emu, {
+      client_name: "A",
+      redirect_uris: [REDIRECT_URI],
+      scope: "openid products:delete",
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe("invalid_client_metadata");
+    const good = await register(emu, {
+      client_name: "A",
+      redirect_uris: [REDIRECT_URI],
+      scope: "openid  email",
+    });
+    expect(good.body.scope).toBe("openid email");
+  });
+
+  it.each([
+    [{ redirect_uris: [REDIRECT_URI] }, ["body", "client_name"], "missing"],
+    [{ client_name: "A" }, ["body", "redirect_uris"], "missing"],
+    [{ client_name: "A", redirect_uris: REDIRECT_URI }, ["body", "redirect_uris"], "list_type"],
+    [{ client_name: 5, redirect_uris: [REDIRECT_URI] }, ["body", "client_name"], "string_type"],
+    [
+      {
+        client_name: "A",
+        redirect_uris: [REDIRECT_URI],
+        token_endpoint_auth_method: "private_key_jwt",
+      },
+      ["body", "token_endpoint_auth_method"],
+      "literal_error",
+    ],
+    [
+      { client_name: "A", redirect_uris: [REDIRECT_URI], grant_types: ["implicit"] },
+      ["body", "grant_types", 0],
+      "literal_error",
+    ],
+    [
+      { client_name: "A", redirect_uris: [REDIRECT_URI], response_types: ["token"] },
+      ["body", "response_types", 0],
+      "literal_error",
+    ],
+    [
+      { client_name: "A", redirect_uris: [REDIRECT_URI], logo_uri: "ftp://x/logo.png" },
+      ["body", "logo_uri"],
+      "url_scheme",
+    ],
+    [
+      { client_name: "A", redirect_uris: [REDIRECT_URI], default_sub_type: "team" },
+      ["body", "default_sub_type"],
+      "enum",
+    ],
+  ])("schema error %j → 422 at %j", async (body, loc, type) => {
+    const emu = await emulator({ rateLimits: false });
+    const result = await register(emu, body);
+    expect(result.status).toBe(422);
+    expect(result.body.detail).toEqual([expect.objectContaining({ loc, type })]);
+  });
+
+  it("malformed JSON is 400 invalid_request", async () => {
+    const emu = await emulator();
+    for (const body of ["{oops", "", "[]", "null", '"text"']) {
+      const result = await register(emu, body);
+      expect(result.status, body).toBe(400);
+      expect(result.body.error).toBe("invalid_request");
+    }
+  });
+
+  it("registerClient() does what POST does, and throws EmulatorApiError on a 4xx", async () => {
+    const emu = await emulator();
+    const created = await emu.registerClient(
+      { client_name: "Lib", redirect_uris: [REDIRECT_URI] },
+      { accessToken: ALICE_PAT },
+    );
+    expect(created.client_id).toMatch(/^polar_ci_/);
+    const listed = await list(emu, ALICE_PAT);
+    expect((listed.body.items as Array<{ client_id: string }>).map((i) => i.client_id)).toEqual([
+      created.client_id,
+    ]);
+    const failure = await emu
+      .registerClient({ client_name: "Bad", redirect_uris: ["http://example.com/cb"] })
+      .catch((e) => e);
+    expect(failure).toBeInstanceOf(EmulatorApiError);
+    expect(failure).toMatchObject({ status: 422 });
+  });
+
+  it("an unknown PAT is refused with 401", async () => {
+    const emu = await emulator();
+    const result = await register(
+      emu,
+      { client_name: "A", redirect_uris: [REDIRECT_URI] },
+      { authorization: "Bearer polar_pat_nobody" },
+    );
+    expect(result.status).toBe(401);
+  });
+});
+
+function manage(emu: Emulator, clientId: string, method: string, token?: string, body?: unknown) {
+  return fetch(`${emu.url}/v1/oauth2/register/${clientId}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+}
+
+async function list(emu: Emulator, pat: string | undefined, query = "") {
+  const response = await fetch(`${emu.url}/v1/oauth2/${query}`, {
+    headers: pat ? { authorization: `Bearer ${pat}` } : {},
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe("RFC 7592 client configuration", () => {
+  it("answers 400 access_denied without a credential and 401 invalid_client for a wrong, foreign or unknown one", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu);
+    const other = await registerOk(emu, { client_name: "Other" });
+
+    const none = await manage(emu, app.client_id, "GET");
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { error: string }).error).toBe("access_denied");
+
+    for (const [clientId, token] of [
+      [app.client_id, "polar_crt_wrong"],
+      [app.client_id, other.registration_access_token],
+      ["polar_ci_unknown", app.registration_access_token],
+      [app.client_id, BOB_PAT],
+    ] as const) {
+      const response = await manage(emu, clientId, "GET", token);
+      expect(response.status, `${clientId} ${token}`).toBe(401);
+      expect(((await response.json()) as { error: string }).error).toBe("invalid_client");
+    }
+  });
+
+  it("GET returns the configuration without the secret; the owner's PAT also works", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu, {}, { authorization: `Bearer ${ALICE_PAT}` });
+    for (const token of [app.registration_access_token, ALICE_PAT]) {
+      const response = await manage(emu, app.client_id, "GET", token);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({
+        client_id: app.client_id,
+        client_name: "Test App",
+        redirect_uris: [REDIRECT_URI],
+        registration_access_token: app.registration_access_token,
+        registration_client_uri: app.registration_client_uri,
+      });
+      expect(body).not.toHaveProperty("client_secret");
+    }
+  });
+
+  it("PUT must repeat client_id, falls back to defaults for omitted fields, and keeps the token", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu, {
+      scope: "openid email",
+      logo_uri: "https://example.com/logo.png",
+      token_endpoint_auth_method: "client_secret_basic",
+    });
+    const token = app.registration_access_token;
+    const missingId = await manage(emu, app.client_id, "PUT", token, {
+      client_name: "X",
+      redirect_uris: [REDIRECT_URI],
+    });
+    expect(missingId.status).toBe(422);
+    const wrongId = await manage(emu, app.client_id, "PUT", token, {
+      client_id: "polar_ci_other",
+      client_name: "X",
+      redirect_uris: [REDIRECT_URI],
+    });
+    expect(wrongId.status).toBe(400);
+    expect(((await wrongId.json()) as { error: string }).error).toBe("invalid_request");
+    const badUri = await manage(emu, app.client_id, "PUT", token, {
+      client_id: app.client_id,
+      client_name: "X",
+      redirect_uris: ["http://example.com/cb"],
+    });
+    expect(badUri.status).toBe(422);
+
+    const updated = await manage(emu, app.client_id, "PUT", token, {
+      client_id: app.client_id,
+      client_name: "Renamed",
+      redirect_uris: [REDIRECT_URI, "https://staging.example.com/callback"],
+    });
+    expect(updated.status).toBe(200);
+    const body = (await updated.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      client_name: "Renamed",
+      redirect_uris: [REDIRECT_URI, "https://staging.example.com/callback"],
+      scope: POLAR_SCOPES.join(" "),
+      token_endpoint_auth_method: "client_secret_post",
+      registration_access_token: token,
+    });
+    expect(body).not.toHaveProperty("logo_uri");
+    expect((await manage(emu, app.client_id, "GET", token)).status).toBe(200);
+    // The new redirect URI is usable immediately, and the secret did not change.
+    const { redirectTo } = await completeAuthorization(
+      authorizeUrl(emu, app, { redirect_uri: "https://staging.example.com/callback" }),
+    );
+    expect(redirectTo.host).toBe("staging.example.com");
+  });
+
+  it("DELETE answers 204, revokes every token of the client, and the client is gone", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu);
+    const { redirectTo } = await completeAuthorization(authorizeUrl(emu, app));
+    const tokens = (await redeemCode(emu, app, redirectTo.searchParams.get("code")!)).body;
+    expect((await userinfo(emu, String(tokens.access_token))).status).toBe(200);
+
+    const deleted = await manage(emu, app.client_id, "DELETE", app.registration_access_token);
+    expect(deleted.status).toBe(204);
+    expect((await userinfo(emu, String(tokens.access_token))).status).toBe(401);
+    expect((await manage(emu, app.client_id, "GET", app.registration_access_token)).status).toBe(
+      401,
+    );
+    const afterwards = await fetch(authorizeUrl(emu, app), { redirect: "manual" });
+    expect(afterwards.status).toBe(400);
+    expect(await introspect(emu, app, String(tokens.access_token))).toMatchObject({});
+  });
+});
+
+describe("client list GET /v1/oauth2/", () => {
+  it("lists only the caller's clients, newest first, with pagination", async () => {
+    const emu = await emulator({ rateLimits: false });
+    const names = ["one", "two", "three"];
+    for (const name of names)
+      await registerOk(emu, { client_name: name }, { authorization: `Bearer ${BOB_PAT}` });
+    await registerOk(emu, { client_name: "alice's" }, { authorization: `Bearer ${ALICE_PAT}` });
+    await registerOk(emu, { client_name: "anonymous" });
+
+    const page1 = await list(emu, BOB_PAT, "?page=1&limit=2");
+    expect(page1.status).toBe(200);
+    expect((page1.body.items as Array<{ client_name: string }>).map((i) => i.client_name)).toEqual([
+      "three",
+      "two",
+    ]);
+    expect(page1.body.pagination).toEqual({ total_count: 3, max_page: 2 });
+    const page2 = await list(emu, BOB_PAT, "?page=2&limit=2");
+    expect((page2.body.items as Array<{ client_name: string }>).map((i) => i.client_name)).toEqual([
+      "one",
+    ]);
+    const item = (page2.body.items as Array<Record<string, unknown>>)[0];
+    expect(item).not.toHaveProperty("client_secret");
+    expect(item).toMatchObject({
+      client_id: expect.stringMatching(/^polar_ci_/),
+      logo_uri: null,
+      created_at: expect.any(String),
+    });
+
+    const alice = await list(emu, ALICE_PAT);
+    expect((alice.body.items as Array<{ client_name: string }>).map((i) => i.client_name)).toEqual([
+      "alice's",
+    ]);
+    const carol = await list(emu, "polar_pat_emulator_carol");
+    expect(carol.body).toEqual({ items: [], pagination: { total_count: 0, max_page: 0 } });
+  });
+
+  it("requires a PAT and validates page and limit", async () => {
+    const emu = await emulator();
+    expect((await list(emu, undefined)).status).toBe(401);
+    expect((await list(emu, "polar_pat_nobody")).status).toBe(401);
+    expect((await list(emu, BOB_PAT, "?limit=101")).status).toBe(422);
+    expect((await list(emu, BOB_PAT, "?limit=0")).status).toBe(422);
+    expect((await list(emu, BOB_PAT, "?page=0")).status).toBe(422);
+    expect((await list(emu, BOB_PAT, "?limit=100")).status).toBe(200);
+  });
+});
