@@ -1,0 +1,28 @@
+import { type Environment, loadPolarConfig, type PolarConfig } from "@polar-oauth/core";
+import type { LayeredEnv } from "./env-sources.js";
+
+/**
+ * The variables the app would see, for core's `loadPolarConfig`: the layered environment with
+ * `ENVIRONMENT` set to the chosen environment and `POLAR_SERVER` to `--server` when given.
+ */
+export function appEnv(
+  layered: LayeredEnv,
+  environment: Environment,
+  server: string | undefined,
+): Record<string, string | undefined> {
+  return {
+    ...layered.values,
+    ENVIRONMENT: environment,
+    ...(server === undefined ? {} : { POLAR_SERVER: server }),
+  };
+}
+
+/** Loads the app's configuration exactly as the app does (without requiring SESSION_SECRET). */
+export function loadAppConfig(
+  layered: LayeredEnv,
+  environment: Environment,
+  server: string | undefined,
+  requireSession = false,
+): PolarConfig {
+  return loadPolarConfig(appEnv(layered, environment, server), { requireSession });
+}

@@ -1,0 +1,106 @@
+import picocolors from "picocolors";
+import type { CliIo, CliStream } from "./io.js";
+import type { Redactor } from "./redact.js";
+
+/** picocolors' formatter set. */
+export type Colors = ReturnType<typeof picocolors.createColors>;
+
+/** True when colors should be used on this stream: a TTY, `NO_COLOR` unset, `TERM` not dumb. */
+export function colorsEnabled(
+  stream: CliStream,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0")
+    return true;
+  return stream.isTTY === true && env.TERM !== "dumb";
+}
+
+/** How a command prints: human lines, or one JSON document on stdout (`--json`). */
+export interface OutputOptions {
+  json: boolean;
+  debug: boolean;
+}
+
+/**
+ * The one place that writes to the terminal. Human lines go to stdout (to stderr while stdout
+ * carries credentials, see {@link Output.reserveStdout}); `--json` prints a single document on
+ * stdout and keeps human lines quiet; warnings and errors go to stderr. Everything except
+ * {@link Output.credentials} passes through the {@link Redactor}.
+ */
+export class Output {
+  readonly json: boolean;
+  readonly debug: boolean;
+  #stdoutReserved = false;
+
+  constructor(
+    readonly io: CliIo,
+    readonly redactor: Redactor,
+    options: OutputOptions,
+  ) {
+    this.json = options.json;
+    this.debug = options.debug;
+  }
+
+  /** Colors for the stream human lines go to. */
+  get colors(): Colors {
+    return picocolors.createColors(colorsEnabled(this.#humanStream, this.io.env));
+  }
+
+  /** Colors for stderr. */
+  get errorColors(): Colors {
+    return picocolors.createColors(colorsEnabled(this.io.stderr, this.io.env));
+  }
+
+  /** From now on stdout carries machine output (credentials); human lines move to stderr. */
+  reserveStdout(): void {
+    this.#stdoutReserved = true;
+  }
+
+  /** A human line (quiet in `--json` mode). */
+  line(text = ""): void {
+    if (this.json) return;
+    this.#humanStream.write(`${this.redactor.redact(text)}\n`);
+  }
+
+  /** A "✓ …" line. */
+  ok(text: string): void {
+    this.line(`${this.colors.green("✓")} ${text}`);
+  }
+
+  /** A "✗ …" line on the human stream (a failed check, not a crash). */
+  failed(text: string): void {
+    this.line(`${this.colors.red("✗")} ${text}`);
+  }
+
+  /** A warning on stderr, shown in `--json` mode too. */
+  warn(text: string): void {
+    const c = this.errorColors;
+    this.io.stderr.write(`${c.yellow("warning:")} ${this.redactor.redact(text)}\n`);
+  }
+
+  /** A one-line error on stderr. */
+  error(text: string): void {
+    const c = this.errorColors;
+    this.io.stderr.write(`${c.red("error:")} ${this.redactor.redact(text)}\n`);
+  }
+
+  /** Debug detail on stderr, only with `--debug`, redacted. */
+  debugLine(text: string): void {
+    if (this.debug) this.io.stderr.write(`${this.redactor.redact(text)}\n`);
+  }
+
+  /** Prints one JSON document on stdout (redacted; secrets never belong in it). */
+  printJson(value: unknown): void {
+    this.io.stdout.write(`${this.redactor.redact(JSON.stringify(value, null, 2))}\n`);
+  }
+
+  /** Writes credentials to stdout unredacted: only for `--format` output the user asked for. */
+  credentials(text: string): void {
+    this.io.stdout.write(text);
+  }
+
+  get #humanStream(): CliStream {
+    return this.#stdoutReserved ? this.io.stderr : this.io.stdout;
+  }
+}
