@@ -111,6 +111,28 @@ function consentForm(html: string, choice: AuthorizationChoice): URLSearchParams
   return form;
 }
 
+/**
+ * The self-submitting form oidc-provider shows when the signed-in user changes (it ends the old
+ * session, then resumes); a browser posts it with JavaScript, so do the same.
+ */
+function autoSubmittedForm(
+  html: string,
+  pageUrl: URL,
+): { action: URL; fields: URLSearchParams } | undefined {
+  if (!html.includes("document.forms[0].submit()")) return undefined;
+  const action = /<form method="post" action="([^"]*)"/.exec(html)?.[1];
+  if (action === undefined) return undefined;
+  const fields = new URLSearchParams();
+  for (const match of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"\/?>/g)) {
+    fields.append(unescapeHtml(match[1] ?? ""), unescapeHtml(match[2] ?? ""));
+  }
+  return { action: new URL(unescapeHtml(action), pageUrl), fields };
+}
+
+function isEmulatorUrl(url: URL, origin: string): boolean {
+  return url.origin === origin && url.pathname.startsWith("/oauth2/");
+}
+
 function isEmulatorPage(url: URL, origin: string): boolean {
   return (
     url.origin === origin &&
@@ -171,6 +193,19 @@ export async function completeAuthorization(
     if (response.status === 200 && (kind === "login" || kind === "consent")) {
       body = kind === "login" ? loginForm(html, choice) : consentForm(html, choice);
       url = formAction(html, url);
+      continue;
+    }
+    const autoPost = response.status === 200 ? autoSubmittedForm(html, url) : undefined;
+    if (autoPost) {
+      if (!isEmulatorUrl(autoPost.action, origin)) {
+        throw new AuthorizationFlowError(
+          200,
+          "unsupported_response",
+          `a form post to ${autoPost.action.origin} (only query responses are supported)`,
+        );
+      }
+      url = autoPost.action;
+      body = autoPost.fields;
       continue;
     }
     const error = /<code id="error-code">([^<]*)<\/code>/.exec(html)?.[1];

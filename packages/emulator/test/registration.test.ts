@@ -358,7 +358,9 @@ describe("RFC 7592 client configuration", () => {
     );
     const afterwards = await fetch(authorizeUrl(emu, app), { redirect: "manual" });
     expect(afterwards.status).toBe(400);
-    expect(await introspect(emu, app, String(tokens.access_token))).toMatchObject({});
+    expect(await introspect(emu, app, String(tokens.access_token))).toMatchObject({
+      error: "invalid_client",
+    });
   });
 });
 

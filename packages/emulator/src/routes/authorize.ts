@@ -7,7 +7,7 @@ import { isSupportedScope, splitScope } from "../scopes.js";
 import { sendRateLimitedPage } from "./rate-limited.js";
 
 /**
- * Applies Polar's request defaults before oidc-provider sees the request: an omitted redirect_uri
+ * Applies Polar's request defaults before oidc-provider sees the request: response_mode is ignored, an omitted redirect_uri
  * means the first registered one, an omitted scope means the client's registered scope, and
  * supported scopes the client did not register are dropped (unknown ones stay, to be rejected).
  */
@@ -15,6 +15,8 @@ function applyPolarDefaults(
   query: URLSearchParams,
   registered: { redirect_uris: string[]; scope: string },
 ): void {
+  // Polar only answers in the query (response_modes_supported: ["query"]); other modes are ignored.
+  query.delete("response_mode");
   const firstRedirect = registered.redirect_uris[0];
   if (!query.has("redirect_uri") && firstRedirect) query.set("redirect_uri", firstRedirect);
   const allowed = new Set(splitScope(registered.scope));
