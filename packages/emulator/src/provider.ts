@@ -79,6 +79,9 @@ function validateAuthorizationExtras(setup: ProviderSetup) {
       throw new errors.InvalidRequest("Invalid sub_type");
     }
     const params = (ctx.oidc?.params ?? {}) as Params;
+    if (value !== "organization" && params.sub !== undefined) {
+      throw new errors.InvalidRequest("Can't specify sub for user sub_type");
+    }
     // oidc-provider has already reduced params.scope to known scopes; the request still has them all.
     const requested = ctx.query.scope;
     const unknown = splitScope(typeof requested === "string" ? requested : undefined).filter(

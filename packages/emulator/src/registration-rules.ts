@@ -23,6 +23,7 @@ export interface ValidationIssue {
   input: unknown;
 }
 
+/** Outcome of `checkClientMetadata`: stored metadata, or the status and body to answer with. */
 export type RegistrationCheck =
   | { ok: true; metadata: PolarClientMetadata; clientId?: string }
   | { ok: false; status: 422; body: { detail: ValidationIssue[] } }

@@ -41,7 +41,9 @@ export interface EmulatorFixturesInput {
   users: FixtureUserInput[];
 }
 
+/** How a client authenticates at the token endpoint (Polar accepts exactly the registered one). */
 export type TokenEndpointAuthMethod = "client_secret_post" | "client_secret_basic" | "none";
+/** The grants Polar supports for third-party clients. */
 export type GrantType = "authorization_code" | "refresh_token";
 
 /** Client metadata as sent to `POST /v1/oauth2/register` (Polar's field names). */

@@ -119,6 +119,12 @@ describe("authorization errors", () => {
     expect(new URL(response.headers.get("location")!).searchParams.get("error")).toBe(
       "invalid_request",
     );
+    const userWithSub = await fetch(authorizeUrl(emu, app, { sub_type: "user", sub: "x" }), {
+      redirect: "manual",
+    });
+    const location = new URL(userWithSub.headers.get("location")!);
+    expect(location.searchParams.get("error")).toBe("invalid_request");
+    expect(location.searchParams.get("error_description")).toMatch(/sub/);
   });
 
   it("a nonce still carried by an unredeemed code is rejected", async () => {
