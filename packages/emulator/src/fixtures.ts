@@ -5,8 +5,11 @@ import type {
   EmulatorFixturesInput,
   FixtureOrganization,
   FixtureUser,
-  FixtureUserInput,
 } from "./types.js";
+
+const ACME = "ac3e0000-0000-4000-8000-00000000a001";
+const ALICE_LABS = "a11ce1ab-0000-4000-8000-00000000a002";
+const BOBS_BUILDS = "b0bb0000-0000-4000-8000-00000000b001";
 
 /** The fixture set used when `fixtures` is not given: alice (2 orgs), bob (1 org), carol (unverified email). */
 export const DEFAULT_FIXTURES: EmulatorFixtures = {
@@ -17,10 +20,7 @@ export const DEFAULT_FIXTURES: EmulatorFixtures = {
       emailVerified: true,
       name: "Alice Anderson",
       pat: "polar_pat_emulator_alice",
-      organizations: [
-        { id: "ac3e0000-0000-4000-8000-00000000a001", slug: "acme", name: "Acme Inc" },
-        { id: "a11ce1ab-0000-4000-8000-00000000a002", slug: "alice-labs", name: "Alice Labs" },
-      ],
+      organizations: [ACME, ALICE_LABS],
     },
     {
       id: "b0b00000-0000-4000-8000-000000000002",
@@ -28,9 +28,7 @@ export const DEFAULT_FIXTURES: EmulatorFixtures = {
       emailVerified: true,
       name: "Bob Brown",
       pat: "polar_pat_emulator_bob",
-      organizations: [
-        { id: "b0bb0000-0000-4000-8000-00000000b001", slug: "bobs-builds", name: "Bob's Builds" },
-      ],
+      organizations: [BOBS_BUILDS],
     },
     {
       id: "ca201000-0000-4000-8000-000000000003",
@@ -40,6 +38,11 @@ export const DEFAULT_FIXTURES: EmulatorFixtures = {
       pat: "polar_pat_emulator_carol",
       organizations: [],
     },
+  ],
+  organizations: [
+    { id: ACME, slug: "acme", name: "Acme Inc" },
+    { id: ALICE_LABS, slug: "alice-labs", name: "Alice Labs" },
+    { id: BOBS_BUILDS, slug: "bobs-builds", name: "Bob's Builds" },
   ],
 };
 
@@ -52,29 +55,44 @@ export class FixtureError extends Error {
   }
 }
 
+function suffix(i: number): string {
+  return i.toString(16).padStart(12, "0");
+}
+
 /**
- * `n` distinct verified users (user1@example.com … userN@example.com), each administering one
- * organization, with deterministic ids and PATs (`polar_pat_emulator_user1`, …).
+ * `n` distinct verified users (user1@example.com … userN@example.com) with deterministic ids and
+ * PATs (`polar_pat_emulator_user1`, …) and no organization: `fixtures: { users: generateFixtureUsers(200) }`.
  */
 export function generateFixtureUsers(n: number, options: { domain?: string } = {}): FixtureUser[] {
-  if (!Number.isInteger(n) || n < 0)
+  if (!Number.isInteger(n) || n < 0) {
     throw new FixtureError("generateFixtureUsers(n): n must be a non-negative integer");
+  }
   const domain = options.domain ?? "example.com";
-  const users: FixtureUser[] = [];
-  for (let i = 1; i <= n; i++) {
-    const suffix = i.toString(16).padStart(12, "0");
-    users.push({
-      id: `0000f17e-0000-4000-8000-${suffix}`,
+  return Array.from({ length: n }, (_, index) => {
+    const i = index + 1;
+    return {
+      id: `0000f17e-0000-4000-8000-${suffix(i)}`,
       email: `user${i}@${domain}`,
       emailVerified: true,
       name: `User ${i}`,
       pat: `polar_pat_emulator_user${i}`,
-      organizations: [
-        { id: `0000f17e-0000-4000-a000-${suffix}`, slug: `org-${i}`, name: `Org ${i}` },
-      ],
-    });
-  }
-  return users;
+      organizations: [],
+    };
+  });
+}
+
+/** Like `generateFixtureUsers(n)`, plus one organization per user (`org-1` … `org-N`). */
+export function generateFixtures(n: number, options: { domain?: string } = {}): EmulatorFixtures {
+  const users = generateFixtureUsers(n, options);
+  const organizations = users.map((_, index) => ({
+    id: `0000f17e-0000-4000-a000-${suffix(index + 1)}`,
+    slug: `org-${index + 1}`,
+    name: `Org ${index + 1}`,
+  }));
+  users.forEach((user, index) => {
+    user.organizations = [organizations[index]!.id];
+  });
+  return { users, organizations };
 }
 
 function uuidFrom(seed: string): string {
@@ -99,30 +117,47 @@ function requireString(value: unknown, where: string): string {
   return value;
 }
 
-function normaliseOrganization(
-  input: unknown,
-  where: string,
-  ownerEmail: string,
-): FixtureOrganization {
+function normaliseOrganization(input: unknown, where: string, seed: string): FixtureOrganization {
   if (typeof input !== "object" || input === null)
     throw new FixtureError(`${where} must be an object`);
   const org = input as Record<string, unknown>;
   const name = requireString(org.name, `${where}.name`);
   return {
     id:
-      org.id === undefined
-        ? uuidFrom(`org:${ownerEmail}:${name}`)
-        : requireString(org.id, `${where}.id`),
+      org.id === undefined ? uuidFrom(`org:${seed}:${name}`) : requireString(org.id, `${where}.id`),
     slug: org.slug === undefined ? slugify(name) : requireString(org.slug, `${where}.slug`),
     name,
   };
 }
 
-function normaliseUser(input: unknown, index: number): FixtureUser {
+class OrganizationIndex {
+  readonly list: FixtureOrganization[] = [];
+  readonly #byId = new Map<string, FixtureOrganization>();
+
+  add(org: FixtureOrganization, where: string): void {
+    const existing = this.#byId.get(org.id);
+    if (existing) {
+      if (existing.name !== org.name || existing.slug !== org.slug) {
+        throw new FixtureError(
+          `${where}: organization id ${org.id} is defined twice with different names`,
+        );
+      }
+      return;
+    }
+    this.#byId.set(org.id, org);
+    this.list.push(org);
+  }
+
+  has(id: string): boolean {
+    return this.#byId.has(id);
+  }
+}
+
+function normaliseUser(input: unknown, index: number, orgs: OrganizationIndex): FixtureUser {
   const where = `fixtures.users[${index}]`;
   if (typeof input !== "object" || input === null)
     throw new FixtureError(`${where} must be an object`);
-  const user = input as FixtureUserInput & Record<string, unknown>;
+  const user = input as Record<string, unknown>;
   const email = requireString(user.email, `${where}.email`);
   if (!email.includes("@")) throw new FixtureError(`${where}.email must be an email address`);
   if (user.emailVerified !== undefined && typeof user.emailVerified !== "boolean") {
@@ -131,20 +166,29 @@ function normaliseUser(input: unknown, index: number): FixtureUser {
   const organizations = user.organizations ?? [];
   if (!Array.isArray(organizations))
     throw new FixtureError(`${where}.organizations must be an array`);
+  const orgIds = organizations.map((entry: unknown, i) => {
+    const at = `${where}.organizations[${i}]`;
+    if (typeof entry === "string") {
+      if (!orgs.has(entry))
+        throw new FixtureError(`${at}: no organization with id ${entry} in fixtures.organizations`);
+      return entry;
+    }
+    const org = normaliseOrganization(entry, at, email);
+    orgs.add(org, at);
+    return org.id;
+  });
   const digest = createHash("sha256").update(email).digest("hex");
   return {
     id: user.id === undefined ? uuidFrom(`user:${email}`) : requireString(user.id, `${where}.id`),
     email,
-    emailVerified: user.emailVerified ?? true,
+    emailVerified: (user.emailVerified as boolean | undefined) ?? true,
     name:
       user.name === undefined ? email.split("@")[0]! : requireString(user.name, `${where}.name`),
     pat:
       user.pat === undefined
         ? `polar_pat_emulator_${digest.slice(0, 16)}`
         : requireString(user.pat, `${where}.pat`),
-    organizations: organizations.map((org, i) =>
-      normaliseOrganization(org, `${where}.organizations[${i}]`, email),
-    ),
+    organizations: [...new Set(orgIds)],
   };
 }
 
@@ -152,27 +196,36 @@ function assertUnique(users: FixtureUser[], field: "id" | "email" | "pat"): void
   const seen = new Set<string>();
   for (const user of users) {
     const value = field === "email" ? user.email.toLowerCase() : user[field];
-    if (seen.has(value))
+    if (seen.has(value)) {
       throw new FixtureError(
-        `fixtures.users: two users share the same ${field} (${field === "pat" ? "PAT" : value})`,
+        `fixtures.users: two users share the same ${field}${field === "pat" ? "" : ` (${value})`}`,
       );
+    }
     seen.add(value);
   }
 }
 
 /** Validates fixtures (object or parsed JSON) and fills defaults for omitted fields. */
 export function normaliseFixtures(input: unknown): EmulatorFixtures {
-  if (typeof input !== "object" || input === null)
+  if (typeof input !== "object" || input === null) {
     throw new FixtureError("fixtures must be an object with a users array");
-  const users = (input as { users?: unknown }).users;
+  }
+  const { users, organizations = [] } = input as { users?: unknown; organizations?: unknown };
   if (!Array.isArray(users) || users.length === 0) {
     throw new FixtureError("fixtures.users must be a non-empty array");
   }
-  const normalised = users.map((user, i) => normaliseUser(user, i));
+  if (!Array.isArray(organizations))
+    throw new FixtureError("fixtures.organizations must be an array");
+  const orgs = new OrganizationIndex();
+  organizations.forEach((org, i) => {
+    const where = `fixtures.organizations[${i}]`;
+    orgs.add(normaliseOrganization(org, where, "fixtures"), where);
+  });
+  const normalised = users.map((user, i) => normaliseUser(user, i, orgs));
   assertUnique(normalised, "id");
   assertUnique(normalised, "email");
   assertUnique(normalised, "pat");
-  return { users: normalised };
+  return { users: normalised, organizations: orgs.list };
 }
 
 /** Resolves the `fixtures` option: undefined → defaults, string → JSON file, object → validated copy. */
@@ -210,8 +263,8 @@ export class FixtureDirectory {
       this.#byId.set(user.id, user);
       this.#byEmail.set(user.email.toLowerCase(), user);
       this.#byPat.set(user.pat, user);
-      for (const org of user.organizations) this.#organizations.set(org.id, org);
     }
+    for (const org of fixtures.organizations) this.#organizations.set(org.id, org);
   }
 
   get users(): FixtureUser[] {
@@ -229,5 +282,15 @@ export class FixtureDirectory {
 
   organization(id: string): FixtureOrganization | undefined {
     return this.#organizations.get(id);
+  }
+
+  /** The organizations a user administers, in the user's order. */
+  organizationsOf(user: FixtureUser): FixtureOrganization[] {
+    return user.organizations.flatMap((id) => this.#organizations.get(id) ?? []);
+  }
+
+  /** True when `user` administers organization `organizationId`. */
+  administers(user: FixtureUser, organizationId: string): boolean {
+    return user.organizations.includes(organizationId);
   }
 }

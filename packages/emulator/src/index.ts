@@ -10,7 +10,12 @@ export {
   completeAuthorization,
 } from "./complete-authorization.js";
 export { POLAR_ISSUER, startEmulator } from "./emulator.js";
-export { DEFAULT_FIXTURES, FixtureError, generateFixtureUsers } from "./fixtures.js";
+export {
+  DEFAULT_FIXTURES,
+  FixtureError,
+  generateFixtures,
+  generateFixtureUsers,
+} from "./fixtures.js";
 export { DEFAULT_RATE_LIMITS } from "./rate-limit.js";
 export { EmulatorApiError } from "./routes/registration.js";
 export { POLAR_SCOPES } from "./scopes.js";
@@ -23,6 +28,7 @@ export type {
   EmulatorOptions,
   EmulatorStats,
   FixtureOrganization,
+  FixtureOrganizationInput,
   FixtureUser,
   FixtureUserInput,
   GrantType,

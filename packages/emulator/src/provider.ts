@@ -68,7 +68,7 @@ export function requestedSubject(
   if (params.sub_type !== "organization") return { type: "user", id: accountId };
   const sub = typeof params.sub === "string" ? params.sub : undefined;
   const user = setup.fixtures.user(accountId);
-  if (!sub || !user?.organizations.some((org) => org.id === sub)) return undefined;
+  if (!sub || !user || !setup.fixtures.administers(user, sub)) return undefined;
   return { type: "organization", id: sub };
 }
 

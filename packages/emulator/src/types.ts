@@ -1,4 +1,4 @@
-/** An organization a fixture user administers (the subject of `sub_type=organization` tokens). */
+/** An organization fixture users can administer (the subject of `sub_type=organization` tokens). */
 export interface FixtureOrganization {
   /** UUID, used as the token `sub` for organization tokens. */
   id: string;
@@ -18,27 +18,40 @@ export interface FixtureUser {
   name: string;
   /** Personal Access Token (`Authorization: Bearer …`) for registration, the client list and managing owned clients. */
   pat: string;
+  /** Ids of the organizations (in `EmulatorFixtures.organizations`) this user administers. */
+  organizations: string[];
+}
+
+/** The users and organizations the emulator knows. */
+export interface EmulatorFixtures {
+  users: FixtureUser[];
   organizations: FixtureOrganization[];
 }
 
-/** The users (and, nested in them, organizations) the emulator knows. */
-export interface EmulatorFixtures {
-  users: FixtureUser[];
+/** An organization as written in fixtures: only `name` is required. */
+export interface FixtureOrganizationInput {
+  id?: string;
+  slug?: string;
+  name: string;
 }
 
-/** A fixture user as written in a fixtures object or JSON file: only `email` is required. */
+/**
+ * A fixture user as written in a fixtures object or JSON file: only `email` is required.
+ * `organizations` lists ids of `EmulatorFixturesInput.organizations`, or organizations inline.
+ */
 export interface FixtureUserInput {
   id?: string;
   email: string;
   emailVerified?: boolean;
   name?: string;
   pat?: string;
-  organizations?: Array<Partial<FixtureOrganization> & { name: string }>;
+  organizations?: Array<string | FixtureOrganizationInput>;
 }
 
 /** Fixtures as accepted by `startEmulator({ fixtures })`. */
 export interface EmulatorFixturesInput {
   users: FixtureUserInput[];
+  organizations?: FixtureOrganizationInput[];
 }
 
 /** How a client authenticates at the token endpoint (Polar accepts exactly the registered one). */

@@ -6,10 +6,13 @@ import {
   completeAuthorization,
   DEFAULT_FIXTURES,
   FixtureError,
+  generateFixtures,
   generateFixtureUsers,
   startEmulator,
 } from "../src/index.js";
 import { authorizeUrl, emulator, redeemCode, registerOk, userinfo } from "./helpers.js";
+
+const SHARED = "0f0f0f0f-0000-4000-8000-000000000001";
 
 describe("fixtures", () => {
   it("the defaults are alice (2 orgs), bob (1 org) and carol (unverified)", () => {
@@ -20,6 +23,9 @@ describe("fixtures", () => {
       ["bob@example.com", true, 1, "polar_pat_emulator_bob"],
       ["carol@example.com", false, 0, "polar_pat_emulator_carol"],
     ]);
+    const orgIds = new Set(DEFAULT_FIXTURES.organizations.map((o) => o.id));
+    for (const user of DEFAULT_FIXTURES.users)
+      for (const id of user.organizations) expect(orgIds.has(id)).toBe(true);
   });
 
   it("generateFixtureUsers(200) makes 200 distinct users that can all sign in", async () => {
@@ -30,6 +36,7 @@ describe("fixtures", () => {
     expect(generateFixtureUsers(3)).toEqual(generateFixtureUsers(3));
 
     const emu = await emulator({ fixtures: { users }, rateLimits: false });
+    expect(emu.fixtures.users).toHaveLength(200);
     const client = await registerOk(emu);
     const subs = new Set<string>();
     for (const user of [users[0]!, users[99]!, users[199]!]) {
@@ -42,14 +49,39 @@ describe("fixtures", () => {
     expect(subs).toEqual(new Set([users[0]!.id, users[99]!.id, users[199]!.id]));
   });
 
+  it("generateFixtures(n) adds one organization per user", async () => {
+    const fixtures = generateFixtures(5);
+    expect(fixtures.organizations).toHaveLength(5);
+    const emu = await emulator({ fixtures });
+    const client = await registerOk(emu);
+    const user = emu.fixtures.users[3]!;
+    const { redirectTo } = await completeAuthorization(
+      authorizeUrl(emu, client, { sub_type: "organization" }),
+      {
+        user: user.email,
+      },
+    );
+    const tokens = (await redeemCode(emu, client, redirectTo.searchParams.get("code")!)).body;
+    expect((await userinfo(emu, String(tokens.access_token))).body).toEqual({
+      sub: user.organizations[0],
+      name: "org-4",
+    });
+  });
+
   it("loads a JSON file and fills omitted fields", async () => {
     const dir = mkdtempSync(join(tmpdir(), "polar-emulator-"));
     const file = join(dir, "fixtures.json");
     writeFileSync(
       file,
       JSON.stringify({
+        organizations: [{ id: SHARED, name: "Shared Co", slug: "shared" }],
         users: [
-          { email: "dana@example.org", name: "Dana", organizations: [{ name: "Dana Corp" }] },
+          {
+            email: "dana@example.org",
+            name: "Dana",
+            organizations: [{ name: "Dana Corp" }, SHARED],
+          },
+          { email: "eve@example.org", organizations: [SHARED] },
         ],
       }),
     );
@@ -60,7 +92,15 @@ describe("fixtures", () => {
       /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
     expect(dana!.pat).toMatch(/^polar_pat_emulator_[0-9a-f]{16}$/);
-    expect(dana!.organizations[0]).toMatchObject({ name: "Dana Corp", slug: "dana-corp" });
+    expect(emu.fixtures.organizations.map((o) => o.slug)).toEqual(["shared", "dana-corp"]);
+    expect(dana!.organizations).toEqual([
+      emu.fixtures.organizations[1]!.id,
+      "0f0f0f0f-0000-4000-8000-000000000001",
+    ]);
+    expect(emu.fixtures.users[1]).toMatchObject({
+      name: "eve",
+      organizations: ["0f0f0f0f-0000-4000-8000-000000000001"],
+    });
     const again = await emulator({ fixtures: file });
     expect(again.fixtures).toEqual(emu.fixtures);
   });
@@ -71,6 +111,10 @@ describe("fixtures", () => {
     [{ users: [{ email: "a@x.io" }, { email: "A@x.io" }] }, /same email/],
     [{ users: [{ email: "a@x.io", emailVerified: "yes" }] }, /emailVerified/],
     [{ users: [{ email: "a@x.io", organizations: [{ slug: "s" }] }] }, /organizations\[0\].name/],
+    [
+      { users: [{ email: "a@x.io", organizations: ["missing-id"] }] },
+      /no organization with id missing-id/,
+    ],
   ])("rejects %j with a message naming the field", async (fixtures, message) => {
     await expect(startEmulator({ fixtures: fixtures as never })).rejects.toThrow(message);
     await expect(startEmulator({ fixtures: fixtures as never })).rejects.toBeInstanceOf(

@@ -1,6 +1,6 @@
 import type { PolarClientMetadata } from "../registration-rules.js";
 import { describeScope } from "../scopes.js";
-import type { FixtureUser } from "../types.js";
+import type { FixtureOrganization, FixtureUser } from "../types.js";
 import { escapeHtml, safeHttpUrl } from "./escape.js";
 import { renderPage } from "./layout.js";
 
@@ -10,6 +10,8 @@ export interface ConsentPageInput {
   action: string;
   client: PolarClientMetadata;
   user: FixtureUser;
+  /** The organizations the user administers (offered for `sub_type=organization`). */
+  organizations: FixtureOrganization[];
   scopes: string[];
   subType: "user" | "organization";
   /** Pre-selected organization (the `sub` authorization parameter). */
@@ -31,10 +33,10 @@ ${home ? `<a class="muted" href="${escapeHtml(home)}" rel="noopener noreferrer" 
 
 function organizationChoice(input: ConsentPageInput): string {
   if (input.subType !== "organization") return "";
-  if (input.user.organizations.length === 0) {
+  if (input.organizations.length === 0) {
     return `<div class="error"><p>${escapeHtml(input.user.name)} doesn't administer any organization, so this app can't be granted organization access.</p></div>`;
   }
-  const options = input.user.organizations
+  const options = input.organizations
     .map(
       (org) =>
         `<label class="org"><input type="radio" name="organization_id" value="${escapeHtml(org.id)}" required${
@@ -70,7 +72,7 @@ export function renderConsentPage(input: ConsentPageInput): string {
       ? `<a href="${escapeHtml(policy)}" rel="noopener noreferrer" target="_blank">Privacy Policy</a>`
       : "",
   ].join("");
-  const cannotAllow = input.subType === "organization" && input.user.organizations.length === 0;
+  const cannotAllow = input.subType === "organization" && input.organizations.length === 0;
   return renderPage(
     "consent",
     `Authorize ${input.client.client_name}`,

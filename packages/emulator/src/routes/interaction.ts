@@ -101,6 +101,7 @@ function renderConsent(
       action: `${ROUTES.interaction}/${details.uid}/consent`,
       client: client.metadata,
       user,
+      organizations: env.fixtures.organizationsOf(user),
       scopes: splitScope(details.params.scope),
       subType: subTypeOf(details),
       selectedOrganizationId: details.params.sub,
@@ -156,7 +157,9 @@ async function submitConsent(
 
   let subject: Subject = { type: "user", id: user.id };
   if (subTypeOf(details) === "organization") {
-    const org = user.organizations.find((candidate) => candidate.id === form.organization_id);
+    const org = env.fixtures
+      .organizationsOf(user)
+      .find((candidate) => candidate.id === form.organization_id);
     if (!org)
       return renderConsent(ctx, env, details, "Choose exactly one organization to continue.", 400);
     subject = { type: "organization", id: org.id };
