@@ -1,6 +1,7 @@
 import { type Emulator, startEmulator } from "@polar-oauth/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FRAMEWORKS } from "../support/apps.js";
+import { jsonOf } from "../support/browser.js";
 import { type Kit, signIn, startKit, TestBrowser } from "../support/kit.js";
 
 let emulator: Emulator;
@@ -46,7 +47,7 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
         expect(callback.headers.get("location")).toBe(`${kit.url}/dashboard`);
         const dashboard = await browser.get(`${kit.url}/dashboard`);
         expect(dashboard.status).toBe(200);
-        const session = await dashboard.json();
+        const session = await jsonOf(dashboard);
         expect(session.user).toMatchObject({
           sub: alice().id,
           email: alice().email,
@@ -88,7 +89,7 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
     expect(new URL(login.headers.get("location")!).searchParams.get("sub_type")).toBe(
       "organization",
     );
-    const session = await (await browser.get(`${kit.url}/dashboard`)).json();
+    const session = await jsonOf(await browser.get(`${kit.url}/dashboard`));
     expect(session.subType).toBe("organization");
     expect(session.user.sub).toBe(organization.id);
   });
@@ -225,11 +226,14 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
     );
     const api = await browser.get(`${kit.url}/dashboard`, { accept: "application/json" });
     expect(api.status).toBe(401);
-    expect(await api.json()).toMatchObject({ error: "unauthenticated" });
+    expect(await jsonOf(api)).toMatchObject({ error: "unauthenticated" });
     await signIn(browser, kit, { user: alice().email });
     const orders = await browser.get(`${kit.url}/api/orders`, { accept: "application/json" });
     expect(orders.status).toBe(403);
-    expect(await orders.json()).toEqual({ error: "insufficient_scope", missing: ["orders:write"] });
+    expect(await jsonOf(orders)).toEqual({
+      error: "insufficient_scope",
+      missing: ["orders:write"],
+    });
   });
 
   it("GET /auth/me: the user, subType and scopes, never tokens; 401 when signed out", async () => {
@@ -240,7 +244,7 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
     const me = await browser.get(`${kit.url}/auth/me`);
     expect(me.status).toBe(200);
     expect(me.headers.get("cache-control")).toBe("no-store");
-    const body = await me.json();
+    const body = await jsonOf(me);
     expect(body.user.email).toBe(bob().email);
     expect(JSON.stringify(body)).not.toMatch(/polar_(at|rt)_|accessToken"|refreshToken/);
   });

@@ -52,7 +52,7 @@ describe("startup check with the registration token", () => {
     expect(error).toBeInstanceOf(RedirectUriMismatchError);
     expect((error as Error).message).toContain(explanation);
     expect((error as Error).message).toContain("POLAR_REDIRECT_URI_DEV");
-    expect((error as Error).message).not.toContain(client.client_secret!.reveal());
+    expect((error as Error).message).not.toContain(client.client_secret!);
   });
 
   it("refuses an auth method the client was not registered with", async () => {

@@ -81,3 +81,9 @@ function pathMatches(requestPath: string, cookiePath: string): boolean {
       (cookiePath.endsWith("/") || requestPath[cookiePath.length] === "/"))
   );
 }
+
+/** A response's JSON body, loosely typed for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+export async function jsonOf(response: Response): Promise<any> {
+  return response.json();
+}

@@ -15,6 +15,8 @@ export const TEST_SESSION_SECRET = "test-session-secret-0123456789-abcdefghij";
 
 /** What a test needs to drive one app against the emulator. */
 export interface Kit extends KitApp {
+  /** What the kit logged (a collecting logger unless the test passed its own). */
+  logs: string[];
   config: PolarConfig;
   clientId: string;
   clientSecret: string | undefined;
@@ -39,6 +41,12 @@ export interface KitOptions {
  */
 export async function startKit(options: KitOptions): Promise<Kit> {
   const authMethod = options.authMethod ?? "client_secret_post";
+  const logs: string[] = [];
+  const logger = {
+    info: (m: string) => logs.push(`info ${m}`),
+    warn: (m: string) => logs.push(`warn ${m}`),
+    error: (m: string) => logs.push(`error ${m}`),
+  };
   let registered!: Awaited<ReturnType<Emulator["registerClient"]>>;
   let config!: PolarConfig;
   const app = await startApp(
@@ -65,10 +73,11 @@ export async function startKit(options: KitOptions): Promise<Kit> {
       });
       return config;
     },
-    options.options,
+    { logger, ...options.options },
   );
   return {
     ...app,
+    logs,
     config,
     clientId: registered.client_id,
     clientSecret: registered.client_secret ?? undefined,

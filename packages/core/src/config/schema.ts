@@ -80,7 +80,7 @@ export const polarConfigSchema = optionsSchema
     redirectUri: input.redirectUri,
     registrationAccessToken: input.registrationAccessToken,
     authMethod: input.authMethod ?? (input.clientSecret ? "client_secret_post" : "none"),
-    scopes: scopeList(input.scopes) as readonly string[],
+    scopes: scopeList(input.scopes),
     subType: input.subType,
     session: input.session,
     startupCheck: input.startupCheck,
