@@ -1,0 +1,42 @@
+import { getServerMetadata, loadPolarConfig, PolarError } from "@polar-oauth/core";
+import { polarAuth, requireAuth } from "@polar-oauth/express";
+import express from "express";
+import { dashboardPage, homePage } from "./pages.js";
+
+const config = loadPolarConfig();
+const auth = polarAuth(config, { loginErrorPath: "/" });
+const app = express();
+app.use(auth);
+
+app.get("/", (req, res) => {
+  res.send(homePage(req.polar.session, req.query.error_description as string | undefined));
+});
+
+app.get("/dashboard", requireAuth(), (req, res) => {
+  res.send(dashboardPage(req.polar.session!));
+});
+
+// An API route that uses the user's access token (refreshed when needed) to call Polar.
+app.get("/api/polar/userinfo", requireAuth(), async (req, res) => {
+  try {
+    const { userinfo_endpoint } = await getServerMetadata(config.server);
+    const answer = await fetch(userinfo_endpoint!, {
+      headers: { authorization: `Bearer ${await req.polar.getAccessToken()}` },
+    });
+    res.status(answer.status).json(await answer.json());
+  } catch (error) {
+    const code = error instanceof PolarError ? error.code : "UNEXPECTED";
+    res.status(code === "SESSION_ENDED" ? 401 : 502).json({ error: code });
+  }
+});
+
+try {
+  await auth.ready;
+} catch (error) {
+  console.error(`Not starting: ${(error as Error).message}`);
+  process.exit(1);
+}
+const port = Number(process.env.PORT ?? 3000);
+app.listen(port, () => {
+  console.log(`Express example listening on http://localhost:${port}`);
+});

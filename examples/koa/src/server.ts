@@ -1,0 +1,50 @@
+import { getServerMetadata, loadPolarConfig, PolarError } from "@polar-oauth/core";
+import { polarAuth, requireAuth } from "@polar-oauth/koa";
+import Koa from "koa";
+import { dashboardPage, homePage } from "./pages.js";
+
+const config = loadPolarConfig();
+const auth = polarAuth(config, { loginErrorPath: "/" });
+const protect = requireAuth();
+const app = new Koa();
+app.use(auth);
+
+app.use(async (ctx, next) => {
+  const { session } = ctx.state.polar;
+  if (ctx.path === "/") {
+    ctx.body = homePage(session, ctx.query.error_description as string | undefined);
+  } else if (ctx.path === "/dashboard") {
+    await protect(ctx, async () => {
+      ctx.body = dashboardPage(ctx.state.polar.session!);
+    });
+  } else if (ctx.path === "/api/polar/userinfo") {
+    // Uses the user's access token (refreshed when needed) to call Polar.
+    await protect(ctx, async () => {
+      try {
+        const { userinfo_endpoint } = await getServerMetadata(config.server);
+        const answer = await fetch(userinfo_endpoint!, {
+          headers: { authorization: `Bearer ${await ctx.state.polar.getAccessToken()}` },
+        });
+        ctx.status = answer.status;
+        ctx.body = await answer.json();
+      } catch (error) {
+        const code = error instanceof PolarError ? error.code : "UNEXPECTED";
+        ctx.status = code === "SESSION_ENDED" ? 401 : 502;
+        ctx.body = { error: code };
+      }
+    });
+  } else {
+    await next();
+  }
+});
+
+try {
+  await auth.ready;
+} catch (error) {
+  console.error(`Not starting: ${(error as Error).message}`);
+  process.exit(1);
+}
+const port = Number(process.env.PORT ?? 3000);
+app.listen(port, () => {
+  console.log(`Koa example listening on http://localhost:${port}`);
+});
