@@ -17,12 +17,18 @@ export function appEnv(
   };
 }
 
-/** Loads the app's configuration exactly as the app does (without requiring SESSION_SECRET). */
+/**
+ * Loads the app's configuration as the app does. With `requireSession` false (the default)
+ * the session settings are left out entirely: the Polar client settings are checked on their
+ * own, and `doctor` reports SESSION_SECRET separately.
+ */
 export function loadAppConfig(
   layered: LayeredEnv,
   environment: Environment,
   server: string | undefined,
   requireSession = false,
 ): PolarConfig {
-  return loadPolarConfig(appEnv(layered, environment, server), { requireSession });
+  const env = appEnv(layered, environment, server);
+  if (!requireSession) delete env.SESSION_SECRET;
+  return loadPolarConfig(env, { requireSession });
 }

@@ -63,7 +63,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(redactor.redact(text)),
+      // One line per error: commander puts "(Did you mean …?)" on a line of its own.
+      outputError: (text, write) =>
+        write(redactor.redact(text.replace(/\n(?=\(Did you mean)/, " "))),
     })
     .addHelpText("after", EXAMPLES);
   bootstrapCommand(program, run, done);
