@@ -239,6 +239,26 @@ describe("bootstrap: crash safety and existing credentials", () => {
     );
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(emulator.stats().requests.register).toBe(before);
+
+    // The fix: --force-new registers a replacement; the gone client is not kept as "previous".
+    const fresh = await runBin([...DEV, "--force-new"], { cwd: dir, env: env() });
+    expect(fresh.code).toBe(0);
+    const after = await readEnvFile(file);
+    expect(after.POLAR_CLIENT_ID_DEV).not.toBe(vars.POLAR_CLIENT_ID_DEV);
+    expect(after.POLAR_PREVIOUS_CLIENT_ID_DEV).toBeUndefined();
+  });
+
+  test("--force-new keeps a live client as POLAR_PREVIOUS_… until it is deleted", async () => {
+    const dir = await tempDir();
+    const file = join(dir, ".env.development.local");
+    expect((await runBin(DEV, { cwd: dir, env: env() })).code).toBe(0);
+    const old = (await readEnvFile(file)).POLAR_CLIENT_ID_DEV!;
+    const result = await runBin([...DEV, "--force-new"], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    const vars = await readEnvFile(file);
+    expect(vars.POLAR_CLIENT_ID_DEV).not.toBe(old);
+    expect(vars.POLAR_PREVIOUS_CLIENT_ID_DEV).toBe(old);
+    expect(result.stdout).toContain(`polar-oauth clients delete ${old} --env development --yes`);
   });
 });
 

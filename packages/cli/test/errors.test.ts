@@ -1,4 +1,6 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@polar-oauth/emulator";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -160,6 +162,43 @@ describe.concurrent("bad input: one line, non-zero, no stack", () => {
       1,
       /^error: Polar server unreachable at http:\/\/127\.0\.0\.1:9: connection failed.* Fix: check --server/,
     );
+  });
+
+  test("--no-register refuses to register (release commands)", async () => {
+    const empty = await tempDir();
+    const result = await run(
+      ["bootstrap", ...NAME, "--redirect-uri", "https://x.example.com/cb", "--no-register"],
+      {},
+      empty,
+    );
+    expectOneLineError(
+      result,
+      1,
+      /^error: No POLAR_CLIENT_ID_DEV for development .* --no-register forbids registering one/,
+    );
+  });
+
+  test("a server error", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(503, { "content-type": "application/json" }).end('{"detail":"maintenance"}');
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const result = await run(
+        ["bootstrap", ...NAME, "--redirect-uri", "https://x.example.com/cb", "--out", "e.env"],
+        {
+          POLAR_SERVER: `http://127.0.0.1:${port}`,
+        },
+      );
+      expectOneLineError(
+        result,
+        1,
+        /^error: Polar answered 503 on client registration: a server error\. Nothing was changed; try again later\.$/m,
+      );
+    } finally {
+      server.close();
+    }
   });
 
   test("--debug adds the stack, still without secrets", async () => {

@@ -283,10 +283,7 @@ async function registerNew(state: BootstrapState): Promise<ExitCode> {
   const { output, redactor } = run;
   const c = output.colors;
   const names = credentialVariableNames(environment);
-  const previous =
-    options.forceNew && existing.clientId
-      ? { clientId: existing.clientId, registrationToken: existing.registrationToken }
-      : undefined;
+  const previous = options.forceNew ? await stillRegistered(state) : undefined;
   if (previous && layered.values[names.previousClientId]) {
     throw new CliError(
       `${names.previousClientId}=${layered.values[names.previousClientId]} from an earlier rotation is still recorded. Fix: delete it first (polar-oauth clients delete ${layered.values[names.previousClientId]} --env ${environment} --yes).`,
@@ -362,6 +359,37 @@ async function registerNew(state: BootstrapState): Promise<ExitCode> {
     });
   }
   return EXIT.OK;
+}
+
+/**
+ * With `--force-new`: the configured client, if Polar still has it (it is then kept as
+ * `POLAR_PREVIOUS_…` so it can be deleted after the deploy); undefined when there is none or
+ * it is already gone.
+ */
+async function stillRegistered(
+  state: BootstrapState,
+): Promise<{ clientId: string; registrationToken: string | undefined } | undefined> {
+  const { existing, layered, server, run } = state;
+  if (!existing.clientId) return undefined;
+  const accessToken = accessTokenOf(layered.values);
+  if (!existing.registrationToken && !accessToken) {
+    return { clientId: existing.clientId, registrationToken: undefined };
+  }
+  try {
+    await readClient(
+      run.output,
+      existing.clientId,
+      registrationContext(server, layered.values, {
+        registrationAccessToken: existing.registrationToken,
+        accessToken,
+      }),
+      "",
+    );
+  } catch (error) {
+    if (error instanceof CliError && error.code === "CLIENT_GONE") return undefined;
+    throw error;
+  }
+  return { clientId: existing.clientId, registrationToken: existing.registrationToken };
 }
 
 /** Warns when the app's configured redirect URI is not registered (the startup check would fail). */

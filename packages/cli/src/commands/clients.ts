@@ -6,6 +6,7 @@ import {
   deleteClient,
   type Environment,
   listClients,
+  PolarApiError,
   type RegisteredClient,
   type RegistrationContext,
   updateClient,
@@ -377,8 +378,24 @@ async function deleteCommand(
       return EXIT.CONFIRMATION_NEEDED;
     }
   }
-  await withProgress(output, `Deleting client ${clientId}`, () => deleteClient(clientId, context));
-  output.ok(`Deleted Polar client ${clientId}. Tokens issued to it are revoked.`);
+  try {
+    await withProgress(output, `Deleting client ${clientId}`, () =>
+      deleteClient(clientId, context),
+    );
+    output.ok(`Deleted Polar client ${clientId}. Tokens issued to it are revoked.`);
+  } catch (error) {
+    if (!(error instanceof PolarApiError && [401, 404].includes(error.status))) throw error;
+    const previous =
+      scope.layered.file[credentialVariableNames(scope.environment).previousClientId];
+    if (previous?.trim() !== clientId) {
+      throw new CliError(
+        `Polar client ${clientId} cannot be deleted (${error.status}${error.error ? ` ${error.error}` : ""}): it is already gone, or the token used belongs to another client.`,
+        EXIT.FAILURE,
+        "CLIENT_GONE",
+      );
+    }
+    output.ok(`Polar client ${clientId} was already deleted.`);
+  }
   await forgetDeletedClient(scope, clientId, options, run);
   if (output.json) output.printJson({ ok: true, action: "deleted", clientId });
   return EXIT.OK;
