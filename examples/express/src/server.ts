@@ -1,7 +1,7 @@
 import { getServerMetadata, loadPolarConfig, PolarError } from "@polar-oauth/core";
 import { polarAuth, requireAuth } from "@polar-oauth/express";
 import express from "express";
-import { dashboardPage, homePage } from "./pages.js";
+import { dashboardPage, homePage, LOGO_SVG } from "./pages.js";
 
 const config = loadPolarConfig();
 const auth = polarAuth(config, { loginErrorPath: "/" });
@@ -10,6 +10,10 @@ app.use(auth);
 
 app.get("/", (req, res) => {
   res.send(homePage(req.polar.session, req.query.error_description as string | undefined));
+});
+
+app.get("/logo.svg", (_req, res) => {
+  res.type("image/svg+xml").send(LOGO_SVG);
 });
 
 app.get("/dashboard", requireAuth(), (req, res) => {

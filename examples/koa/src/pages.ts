@@ -34,3 +34,6 @@ export function dashboardPage(session: PolarSession): string {
 <form method="post" action="/auth/logout"><button class="button" type="submit">Sign out</button></form>`,
   );
 }
+
+/** The app's logo, shown on Polar's consent screen (registered as `logo_uri`). */
+export const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#0062ff"/><path d="M20 44V20h14a8 8 0 0 1 0 16H26v8" fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"/></svg>`;

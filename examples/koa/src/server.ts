@@ -1,7 +1,7 @@
 import { getServerMetadata, loadPolarConfig, PolarError } from "@polar-oauth/core";
 import { polarAuth, requireAuth } from "@polar-oauth/koa";
 import Koa from "koa";
-import { dashboardPage, homePage } from "./pages.js";
+import { dashboardPage, homePage, LOGO_SVG } from "./pages.js";
 
 const config = loadPolarConfig();
 const auth = polarAuth(config, { loginErrorPath: "/" });
@@ -13,6 +13,9 @@ app.use(async (ctx, next) => {
   const { session } = ctx.state.polar;
   if (ctx.path === "/") {
     ctx.body = homePage(session, ctx.query.error_description as string | undefined);
+  } else if (ctx.path === "/logo.svg") {
+    ctx.type = "image/svg+xml";
+    ctx.body = LOGO_SVG;
   } else if (ctx.path === "/dashboard") {
     await protect(ctx, async () => {
       ctx.body = dashboardPage(ctx.state.polar.session!);
