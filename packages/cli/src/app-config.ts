@@ -1,4 +1,4 @@
-import { type Environment, loadPolarConfig, type PolarConfig } from "@polar-oauth/core";
+import { type Environment, loadPolarConfig, type PolarConfig } from "@polar-oauth/core/setup";
 import type { LayeredEnv } from "./env-sources.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { RegisteredClient } from "@polar-oauth/core";
+import type { RegisteredClient } from "@polar-oauth/core/setup";
 import { renderFields } from "./table.js";
 
 /** A registered client as the CLI shows it: every public field, never a secret. */

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Environment, RegisteredClient } from "@polar-oauth/core";
+import type { Environment, RegisteredClient } from "@polar-oauth/core/setup";
 import { type DotenvWrite, writeDotenvFile } from "./dotenv-file.js";
 import { credentialVariableNames } from "./environment.js";
 import { CliError, usageError } from "./exit-codes.js";

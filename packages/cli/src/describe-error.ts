@@ -4,7 +4,7 @@ import {
   PolarError,
   PolarRateLimitError,
   PolarUnreachableError,
-} from "@polar-oauth/core";
+} from "@polar-oauth/core/setup";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.js";
 
 /** What the user sees for a failure: the message (one line per problem) and the exit code. */

@@ -5,7 +5,7 @@ import {
   clientMetadataSchema,
   type Environment,
   validateRedirectUri,
-} from "@polar-oauth/core";
+} from "@polar-oauth/core/setup";
 import { usageError } from "./exit-codes.js";
 
 /** Default name of the checked-in desired-state file. */

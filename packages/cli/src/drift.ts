@@ -3,7 +3,7 @@ import {
   POLAR_SCOPES,
   parseScopes,
   type RegisteredClient,
-} from "@polar-oauth/core";
+} from "@polar-oauth/core/setup";
 import type { Colors } from "./output.js";
 
 /** One field where the registered client differs from the desired one. */

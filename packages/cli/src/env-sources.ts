@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Environment } from "@polar-oauth/core";
+import type { Environment } from "@polar-oauth/core/setup";
 import { readDotenvFile } from "./dotenv-file.js";
 import { credentialVariableNames } from "./environment.js";
 import { CliError } from "./exit-codes.js";

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, type Environment, envVarName } from "@polar-oauth/core";
+import { ENVIRONMENTS, type Environment, envVarName } from "@polar-oauth/core/setup";
 import { usageError } from "./exit-codes.js";
 
 /**

@@ -3,7 +3,7 @@ import {
   PolarApiError,
   type RegisteredClient,
   type RegistrationContext,
-} from "@polar-oauth/core";
+} from "@polar-oauth/core/setup";
 import { CliError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import { withProgress } from "./progress.js";

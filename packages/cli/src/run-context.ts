@@ -3,7 +3,7 @@ import {
   ENVIRONMENTS,
   type PolarServer,
   type RegistrationContext,
-} from "@polar-oauth/core";
+} from "@polar-oauth/core/setup";
 import { type Command, Option } from "commander";
 import type { CliIo } from "./io.js";
 import type { Output } from "./output.js";

@@ -3,7 +3,7 @@ import {
   isLocalHttpHost,
   type PolarServer,
   resolvePolarServer,
-} from "@polar-oauth/core";
+} from "@polar-oauth/core/setup";
 import { usageError } from "./exit-codes.js";
 
 /**

@@ -70,7 +70,9 @@ export async function requestPolar(
 function errorFromResponse(endpoint: string, status: number, body: unknown): PolarApiError {
   if (isRecord(body) && typeof body.error === "string") {
     const description =
-      typeof body.error_description === "string" ? `: ${body.error_description}` : "";
+      typeof body.error_description === "string"
+        ? `: ${body.error_description.replace(/[.\s]+$/, "")}`
+        : "";
     return new PolarApiError(
       endpoint,
       status,

@@ -1,80 +1,9 @@
 export { createPolarAuth, type PolarAuth, type PolarRequestContext } from "./auth.js";
-export { definePolarConfig } from "./config/define.js";
-export { type LoadPolarConfigOptions, loadPolarConfig } from "./config/load.js";
-export {
-  MIN_SESSION_SECRET_LENGTH,
-  type PolarConfig,
-  type PolarConfigInput,
-  type PolarSessionConfig,
-  polarConfigSchema,
-  STARTUP_CHECK_MODES,
-} from "./config/schema.js";
-export { ENVIRONMENTS, type Environment, envVarName } from "./environment.js";
-export {
-  PolarApiError,
-  PolarConfigError,
-  type PolarConfigIssue,
-  PolarDiscoveryError,
-  PolarError,
-  PolarRateLimitError,
-  PolarUnreachableError,
-  RedirectUriMismatchError,
-  RegistrationMismatchError,
-} from "./errors.js";
 export { type LoginFailure, PolarLoginError, PolarLoginRejectedError } from "./flow/login-error.js";
 export type { PolarAuthOptions, PolarLogger, PolarLogin } from "./flow/options.js";
 export { PolarSessionEndedError } from "./flow/refresh.js";
 export { MAX_RETURN_TO_LENGTH, safeReturnTo } from "./flow/return-to.js";
 export type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
-export { DEFAULT_TIMEOUT_MS, type HttpOptions } from "./http.js";
-export { explainRedirectUriMismatch, type RedirectUriMismatch } from "./redirect-uri/explain.js";
-export {
-  isLocalHttpHost,
-  type RedirectUriVerdict,
-  validateRedirectUri,
-} from "./redirect-uri/validate.js";
-export {
-  deleteClient,
-  getClient,
-  listClients,
-  type RegistrationContext,
-  registerClient,
-  updateClient,
-} from "./registration/api.js";
-export {
-  AUTH_METHODS,
-  type AuthMethod,
-  type ClientList,
-  type ClientMetadata,
-  type ClientMetadataInput,
-  clientMetadataSchema,
-  type RegisteredClient,
-  SUB_TYPES,
-  type SubType,
-} from "./registration/schema.js";
-export {
-  DEFAULT_SCOPES,
-  describeUnknownScope,
-  isPolarScope,
-  POLAR_SCOPES,
-  type PolarScope,
-  parseScopes,
-  suggestScope,
-} from "./scopes.js";
-export { Secret, secret } from "./secret.js";
-export { clearDiscoveryCache, getServerMetadata } from "./server/discovery.js";
-export {
-  POLAR_ISSUER,
-  POLAR_SERVERS,
-  type PolarServer,
-  type PolarServerMetadata,
-  registrationEndpoints,
-  resolvePolarServer,
-} from "./server/polar-servers.js";
 export type { PolarSession, PolarUser } from "./session/data.js";
 export { memoryRevocationStore, type SessionRevocationStore } from "./session/revocation.js";
-export {
-  type RegistrationCheck,
-  type VerifyRegistrationOptions,
-  verifyRegistration,
-} from "./startup-check.js";
+export * from "./setup.js";

@@ -7,7 +7,7 @@ import {
   registerClient,
   SUB_TYPES,
   updateClient,
-} from "@polar-oauth/core";
+} from "@polar-oauth/core/setup";
 import { type Command, Option } from "commander";
 import { confirm } from "../confirm.js";
 import {

@@ -1,4 +1,4 @@
-import { type PolarConfig, PolarConfigError, verifyRegistration } from "@polar-oauth/core";
+import { type PolarConfig, PolarConfigError, verifyRegistration } from "@polar-oauth/core/setup";
 import type { Command } from "commander";
 import { loadAppConfig } from "../app-config.js";
 import { describeError } from "../describe-error.js";

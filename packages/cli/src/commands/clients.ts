@@ -11,7 +11,7 @@ import {
   type RegistrationContext,
   updateClient,
   validateRedirectUri,
-} from "@polar-oauth/core";
+} from "@polar-oauth/core/setup";
 import { type Command, Option } from "commander";
 import { clientView, issuedDate, renderClient } from "../client-view.js";
 import { confirm } from "../confirm.js";

@@ -10,7 +10,7 @@ import {
   parseScopes,
   validateRedirectUri,
   verifyRegistration,
-} from "@polar-oauth/core";
+} from "@polar-oauth/core/setup";
 import type { Command } from "commander";
 import { loadAppConfig } from "../app-config.js";
 import { describeError } from "../describe-error.js";

@@ -1,4 +1,8 @@
-import { type ClientMetadataInput, type RegisteredClient, registerClient } from "@polar-oauth/core";
+import {
+  type ClientMetadataInput,
+  type RegisteredClient,
+  registerClient,
+} from "@polar-oauth/core/setup";
 import { type Command, Option } from "commander";
 import {
   CREDENTIAL_FORMATS,

@@ -36,7 +36,10 @@ const SHOWABLE = new Set([
 
 /** Options for {@link loadPolarConfig}. */
 export interface LoadPolarConfigOptions {
-  /** Require SESSION_SECRET (apps do; the CLI's registration commands do not). Default true. */
+  /**
+   * Read and require SESSION_SECRET (apps do). `false` ignores it entirely: the CLI's
+   * registration commands need no session. Default true.
+   */
   requireSession?: boolean;
 }
 
@@ -87,7 +90,10 @@ export function loadPolarConfig(
     authMethod: raw.POLAR_AUTH_METHOD as PolarConfigInput["authMethod"],
     scopes: raw.POLAR_SCOPES,
     subType: raw.POLAR_SUB_TYPE as PolarConfigInput["subType"],
-    session: raw.SESSION_SECRET === undefined ? undefined : { secrets: raw.SESSION_SECRET },
+    session:
+      raw.SESSION_SECRET === undefined || options.requireSession === false
+        ? undefined
+        : { secrets: raw.SESSION_SECRET },
     startupCheck: raw.POLAR_STARTUP_CHECK as PolarConfigInput["startupCheck"],
     timeoutMs: raw.POLAR_TIMEOUT_MS,
   };

@@ -2,7 +2,7 @@ import * as oidc from "openid-client";
 import type { AuthRequest, AuthResponse } from "../http/types.js";
 import type { PolarUser, SessionData } from "../session/data.js";
 import { type FlowContext, redirect } from "./context.js";
-import { PolarLoginError } from "./login-error.js";
+import { PolarLoginError, toLoginError } from "./login-error.js";
 import type { PolarLogin } from "./options.js";
 
 /** Largest session cookie the kit will set (browsers drop cookies over 4096 bytes). */
@@ -42,6 +42,7 @@ export async function completeLogin(
   if (!flow.replay.claim(state)) throw new PolarLoginError("replayed_callback");
 
   const configuration = await flow.client();
+  checkIssuer(configuration.serverMetadata(), query);
   const currentUrl = new URL(flow.config.redirectUri);
   currentUrl.search = query.toString();
   const tokens = await oidc.authorizationCodeGrant(
@@ -105,12 +106,32 @@ async function identify(
 ): Promise<PolarUser> {
   const wantsEmail = flow.config.scopes.includes("email");
   if (claims && (!wantsEmail || typeof claims.email === "string")) return userFrom(claims);
-  const info = await oidc.fetchUserInfo(
-    configuration,
-    accessToken,
-    claims?.sub ?? oidc.skipSubjectCheck,
-  );
+  let info: oidc.UserInfoResponse;
+  try {
+    info = await oidc.fetchUserInfo(configuration, accessToken, claims?.sub ?? oidc.skipSubjectCheck);
+  } catch (error) {
+    throw toLoginError(error, "userinfo");
+  }
   return userFrom(info);
+}
+
+/**
+ * Mix-up defence (RFC 9207, RFC 9700 4.4): an `iss` parameter in the authorization response
+ * must name the server this sign-in started at, and must be there when the server says it
+ * sends one. Polar sends none today, so the check costs nothing against it.
+ */
+function checkIssuer(metadata: oidc.ServerMetadata, query: URLSearchParams): void {
+  const iss = query.getAll("iss");
+  if (iss.length > 1 || (iss.length === 1 && iss[0] !== metadata.issuer)) {
+    throw new PolarLoginError("issuer_mismatch", {
+      detail: "the authorization response names another issuer",
+    });
+  }
+  if (iss.length === 0 && metadata.authorization_response_iss_parameter_supported === true) {
+    throw new PolarLoginError("issuer_mismatch", {
+      detail: "the authorization response has no iss although the server sends one",
+    });
+  }
 }
 
 function userFrom(claims: { sub: string; email?: unknown; email_verified?: unknown }): PolarUser {

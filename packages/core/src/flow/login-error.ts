@@ -10,6 +10,7 @@ export type LoginFailure =
   | "transaction_missing"
   | "transaction_invalid"
   | "state_mismatch"
+  | "issuer_mismatch"
   | "replayed_callback"
   | "token_exchange_failed"
   | "id_token_invalid"
@@ -25,6 +26,8 @@ const REASONS: Record<LoginFailure, string> = {
     "This sign-in expired or was started in another browser. Please start again.",
   transaction_invalid: "This sign-in could not be verified. Please start again.",
   state_mismatch: "This sign-in response does not belong to your sign-in attempt.",
+  issuer_mismatch:
+    "This sign-in response did not come from the Polar server the sign-in started at.",
   replayed_callback: "This sign-in response was already used.",
   token_exchange_failed: "Polar did not complete the sign-in.",
   id_token_invalid: "Polar's identity token failed verification.",
@@ -66,10 +69,13 @@ export class PolarLoginRejectedError extends PolarError {
 
 /**
  * Maps whatever the token exchange threw (openid-client, network, the app's hook) to a
- * {@link PolarLoginError}. Only error codes and names are kept: openid-client errors may carry
- * the token response in `cause`, which must not reach a log.
+ * {@link PolarLoginError}. Only error codes, names and openid-client's own messages (which
+ * name claims and parameters, never their values) are kept: openid-client errors carry the
+ * token response or the id_token claims in `cause`, which must not reach a log.
+ *
+ * `step` names what was being done (e.g. `userinfo`) for the log detail.
  */
-export function toLoginError(error: unknown): PolarLoginError {
+export function toLoginError(error: unknown, step?: string): PolarLoginError {
   if (error instanceof PolarLoginError) return error;
   if (error instanceof PolarLoginRejectedError) {
     return new PolarLoginError("login_rejected", {
@@ -93,50 +99,78 @@ export function toLoginError(error: unknown): PolarLoginError {
       },
     );
   }
-  if (error instanceof oidc.ResponseBodyError) {
-    if (error.status === 429) {
-      return new PolarLoginError("polar_rate_limited", {
-        retryAfterSeconds: parseRetryAfter(error.response.headers.get("retry-after")),
-      });
-    }
-    return new PolarLoginError("token_exchange_failed", {
-      detail: `token endpoint ${error.status} error=${safeToken(error.error)}`,
+  const where = step ? `${step}: ` : "";
+  const response = responseOf(error);
+  // A 429 is a rate limit whatever its body (a proxy's HTML page, an empty body, JSON).
+  if (response?.status === 429) {
+    return new PolarLoginError("polar_rate_limited", {
+      retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
     });
   }
-  if (error instanceof oidc.ClientError || error instanceof Error) {
+  if (error instanceof oidc.ResponseBodyError) {
+    return new PolarLoginError("token_exchange_failed", {
+      detail: `${where}${endpointOf(response)} ${error.status} error=${safeToken(error.error)}`,
+    });
+  }
+  if (error instanceof Error) {
     const code = (error as { code?: string }).code;
-    if (isTimeout(error)) return new PolarLoginError("polar_unreachable", { detail: "timeout" });
-    if (code === "OAUTH_RESPONSE_IS_NOT_CONFORM") {
-      const status = (error as { cause?: Response }).cause?.status;
-      if (status === 429) {
-        const retryAfter = (error as { cause?: Response }).cause?.headers.get("retry-after");
-        return new PolarLoginError("polar_rate_limited", {
-          retryAfterSeconds: parseRetryAfter(retryAfter ?? null),
-        });
-      }
-      return new PolarLoginError("token_exchange_failed", { detail: `${code} status=${status}` });
-    }
-    if (code && ID_TOKEN_CODES.has(code)) {
-      return new PolarLoginError("id_token_invalid", { detail: `${code}: ${error.message}` });
+    if (isTimeout(error)) {
+      return new PolarLoginError("polar_unreachable", { detail: `${where}timeout` });
     }
     if (error.name === "TypeError" && /fetch failed/i.test(error.message)) {
-      return new PolarLoginError("polar_unreachable", { detail: "connection failed" });
+      return new PolarLoginError("polar_unreachable", { detail: `${where}connection failed` });
     }
     if (error instanceof PolarError) {
-      return new PolarLoginError("token_exchange_failed", { detail: error.code });
+      return new PolarLoginError("token_exchange_failed", { detail: `${where}${error.code}` });
     }
-    return new PolarLoginError("token_exchange_failed", { detail: code ?? error.name });
+    // openid-client wraps oauth4webapi's error, whose message says what failed.
+    const cause = (error as { cause?: unknown }).cause;
+    const because = cause instanceof Error ? cause.message : undefined;
+    const detail = [
+      `${where}${code ?? error.name}`,
+      because ? `: ${because}` : "",
+      response ? ` (${response.status} from ${endpointOf(response)})` : "",
+    ].join("");
+    if (code && (ID_TOKEN_CODES.has(code) || (because && ID_TOKEN_PROBLEM.test(because)))) {
+      return new PolarLoginError("id_token_invalid", { detail });
+    }
+    return new PolarLoginError("token_exchange_failed", { detail });
   }
   return new PolarLoginError("token_exchange_failed");
 }
 
+/** openid-client codes that always mean the identity could not be verified. */
 const ID_TOKEN_CODES = new Set([
   "OAUTH_JWT_CLAIM_COMPARISON_FAILED",
   "OAUTH_JWT_TIMESTAMP_CHECK_FAILED",
   "OAUTH_JWS_SIGNATURE_VERIFICATION_FAILED",
   "OAUTH_KEY_SELECTION_FAILED",
-  "OAUTH_UNSUPPORTED_OPERATION",
+  // userinfo `sub` differs from the id_token's
+  "OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED",
 ]);
+
+/**
+ * oauth4webapi reports a missing claim, a bad `alg`, a failed signature and a missing
+ * id_token as a generic `OAUTH_INVALID_RESPONSE`; its message tells them apart.
+ */
+const ID_TOKEN_PROBLEM = /\bJWT\b|ID Token|"id_token"/;
+
+/** The HTTP response an openid-client error is about, if any (kept in `cause`). */
+function responseOf(error: unknown): Response | undefined {
+  if (error instanceof oidc.ResponseBodyError) return error.response;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause instanceof Response ? cause : undefined;
+}
+
+/** The path of the endpoint that answered (its query never carries a secret here, but is dropped). */
+function endpointOf(response: Response | undefined): string {
+  if (!response?.url) return "Polar";
+  try {
+    return new URL(response.url).pathname;
+  } catch {
+    return "Polar";
+  }
+}
 
 function isTimeout(error: Error): boolean {
   const cause = (error as { cause?: { name?: string } }).cause;
@@ -149,6 +183,6 @@ function isTimeout(error: Error): boolean {
 }
 
 /** An OAuth error code from the wire, kept only if it looks like one. */
-function safeToken(value: string): string {
+export function safeToken(value: string): string {
   return /^[a-z_]{1,64}$/.test(value) ? value : "unknown";
 }
