@@ -15,9 +15,11 @@ const EMULATOR_PORT = Number(process.env.POLAR_EMULATOR_PORT ?? 4000);
 const APP_PORT = Number(process.env.PORT ?? 3000);
 const server = `http://127.0.0.1:${EMULATOR_PORT}`;
 const app = `http://localhost:${APP_PORT}`;
-const stateDir = join(root, ".polar-dev");
+// POLAR_DEV_DIR moves the emulator state and the dotenv file elsewhere (the e2e tests use it).
+const workDir = process.env.POLAR_DEV_DIR ?? root;
+const stateDir = join(workDir, ".polar-dev");
 const statePath = join(stateDir, "emulator-state.json");
-const envPath = join(root, ".env.development.local");
+const envPath = join(workDir, ".env.development.local");
 const children = new Set();
 
 const say = (message) => console.log(`\x1b[36m[dev]\x1b[0m ${message}`);
