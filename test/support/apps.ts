@@ -52,6 +52,18 @@ export async function startApp(
   };
 }
 
+/**
+ * The request listener of the same test app `startApp` serves, with a fresh kit (e.g. to
+ * "restart" an app on its port: same config, no memory of the previous instance).
+ */
+export function createAppListener(
+  framework: Framework,
+  config: PolarConfig,
+  options: PolarAuthOptions = {},
+): { listener: RequestListener; ready: Promise<unknown> } {
+  return framework === "express" ? expressApp(config, options) : koaApp(config, options);
+}
+
 function expressApp(config: PolarConfig, options: PolarAuthOptions) {
   const app = express();
   const auth = polarExpress.polarAuth(config, options);

@@ -108,7 +108,11 @@ async function identify(
   if (claims && (!wantsEmail || typeof claims.email === "string")) return userFrom(claims);
   let info: oidc.UserInfoResponse;
   try {
-    info = await oidc.fetchUserInfo(configuration, accessToken, claims?.sub ?? oidc.skipSubjectCheck);
+    info = await oidc.fetchUserInfo(
+      configuration,
+      accessToken,
+      claims?.sub ?? oidc.skipSubjectCheck,
+    );
   } catch (error) {
     throw toLoginError(error, "userinfo");
   }

@@ -1,0 +1,253 @@
+import type { LoginFailure, PolarConfigInput } from "@polar-oauth/core";
+import { type Claims, HANG, type Misbehaviour } from "./hostile-polar.js";
+
+/** One way Polar can misbehave during a sign-in, and how the kit must answer. */
+export interface HostileCase {
+  name: string;
+  misbehaviour: Misbehaviour;
+  /** The failure code the kit must report. */
+  failure: LoginFailure;
+  /** HTTP status of the error page. Default 400. */
+  status?: number;
+  /**
+   * `sign-in`: one sign-in that must fail. `replay`: the first callback succeeds and the same
+   * callback, replayed with the pre-callback cookies, must fail.
+   */
+  scenario?: "sign-in" | "replay";
+  config?: Partial<PolarConfigInput>;
+}
+
+const without =
+  (...names: string[]) =>
+  (claims: Claims): Claims => {
+    const copy = { ...claims };
+    for (const name of names) delete copy[name];
+    return copy;
+  };
+const withClaims =
+  (extra: Claims) =>
+  (claims: Claims): Claims => ({ ...claims, ...extra });
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Timeout of the apps in the hostile table: small, so the timeout case is fast. */
+export const HOSTILE_TIMEOUT_MS = 400;
+
+/** Every misbehaviour of the issue, one per case. */
+export const HOSTILE_CASES: HostileCase[] = [
+  // id_token claims (OIDC Core 3.1.3.7)
+  {
+    name: "id_token with a wrong iss",
+    misbehaviour: { idTokenClaims: withClaims({ iss: "https://evil.example" }) },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token for another audience",
+    misbehaviour: { idTokenClaims: withClaims({ aud: "polar_ci_someone_else" }) },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token with an extra audience and no azp",
+    misbehaviour: {
+      idTokenClaims: (c) => ({ ...c, aud: [c.aud as string, "polar_ci_someone_else"] }),
+    },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token with a wrong nonce",
+    misbehaviour: { idTokenClaims: withClaims({ nonce: "not-the-nonce-the-app-sent" }) },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token without a nonce",
+    misbehaviour: { idTokenClaims: without("nonce") },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token that expired an hour ago",
+    misbehaviour: { idTokenClaims: withClaims({ iat: now() - 7200, exp: now() - 3600 }) },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token not valid yet (nbf in an hour)",
+    misbehaviour: { idTokenClaims: withClaims({ nbf: now() + 3600 }) },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token without sub",
+    misbehaviour: { idTokenClaims: without("sub") },
+    failure: "id_token_invalid",
+  },
+  // id_token signatures (enableNonRepudiationChecks)
+  {
+    name: "id_token with alg none",
+    misbehaviour: { idTokenSigning: "none" },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token with a bad signature",
+    misbehaviour: { idTokenSigning: "bad-signature" },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token signed with an unknown kid",
+    misbehaviour: { idTokenSigning: "unknown-kid" },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token signed by another key under Polar's kid",
+    misbehaviour: { idTokenSigning: "attacker-key-same-kid" },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "id_token HS256-signed with Polar's public key (alg confusion)",
+    misbehaviour: { idTokenSigning: "hs256-with-public-key" },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "JWKS endpoint answering 500",
+    misbehaviour: { jwks: { status: 500, body: "oops" } },
+    failure: "token_exchange_failed",
+  },
+  // authorization response (RFC 9700 4.4, 4.7; RFC 9207)
+  {
+    name: "authorization response with a swapped state",
+    misbehaviour: {
+      authorizationResponse: (p) => p.set("state", "an-attackers-state-value-0123456789"),
+    },
+    failure: "transaction_missing",
+  },
+  {
+    name: "authorization response without state",
+    misbehaviour: { authorizationResponse: (p) => p.delete("state") },
+    failure: "missing_state",
+  },
+  {
+    name: "authorization response with a wrong iss parameter (mix-up)",
+    misbehaviour: { authorizationResponse: (p) => p.set("iss", "https://evil.example") },
+    failure: "issuer_mismatch",
+  },
+  {
+    name: "authorization response without iss although the server advertises it",
+    misbehaviour: { discovery: { authorization_response_iss_parameter_supported: true } },
+    failure: "issuer_mismatch",
+  },
+  {
+    name: "authorization response error=access_denied",
+    misbehaviour: {
+      authorizationResponse: (p) => {
+        p.delete("code");
+        p.set("error", "access_denied");
+        p.set("error_description", "<script>alert(document.cookie)</script>");
+      },
+    },
+    failure: "access_denied",
+  },
+  {
+    name: "authorization response with an error and an HTML error code",
+    misbehaviour: {
+      authorizationResponse: (p) => {
+        p.delete("code");
+        p.set("error", "<img src=x onerror=alert(1)>");
+      },
+    },
+    failure: "authorization_error",
+  },
+  // token endpoint (RFC 6749 5.1, 5.2)
+  {
+    name: "token endpoint answering 500",
+    misbehaviour: {
+      token: {
+        status: 500,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ error: "server_error" }),
+      },
+    },
+    failure: "token_exchange_failed",
+  },
+  {
+    name: "token endpoint answering a 502 HTML page",
+    misbehaviour: { token: { status: 502, body: "<html>Bad gateway</html>" } },
+    failure: "token_exchange_failed",
+  },
+  {
+    name: "token endpoint that never answers (timeout)",
+    misbehaviour: { token: HANG },
+    failure: "polar_unreachable",
+  },
+  {
+    name: "token endpoint answering 429 with Retry-After",
+    misbehaviour: {
+      token: {
+        status: 429,
+        headers: { "content-type": "application/json", "retry-after": "42" },
+        body: JSON.stringify({ error: "rate_limited" }),
+      },
+    },
+    failure: "polar_rate_limited",
+    status: 429,
+  },
+  {
+    name: "token endpoint answering 429 without a JSON body",
+    misbehaviour: { token: { status: 429, headers: { "retry-after": "7" }, body: "slow down" } },
+    failure: "polar_rate_limited",
+    status: 429,
+  },
+  {
+    name: "token endpoint answering 200 with a non-JSON body",
+    misbehaviour: {
+      token: { status: 200, headers: { "content-type": "text/html" }, body: "<html>ok</html>" },
+    },
+    failure: "token_exchange_failed",
+  },
+  {
+    name: "token response without access_token",
+    misbehaviour: { tokenBody: without("access_token") },
+    failure: "token_exchange_failed",
+  },
+  {
+    name: "token response without token_type",
+    misbehaviour: { tokenBody: without("token_type") },
+    failure: "token_exchange_failed",
+  },
+  {
+    name: "token response with an unsupported token_type",
+    misbehaviour: { tokenBody: (b) => ({ ...b, token_type: "mac" }) },
+    failure: "token_exchange_failed",
+  },
+  {
+    name: "token response without id_token although openid was requested",
+    misbehaviour: { tokenBody: without("id_token") },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "token endpoint refusing the code (invalid_grant)",
+    misbehaviour: {
+      authorizationResponse: (p) => p.set("code", "polar_ac_not_issued_by_this_server"),
+    },
+    failure: "token_exchange_failed",
+  },
+  // code replay
+  {
+    name: "a code the server accepts twice (replayed callback)",
+    misbehaviour: { reuseCodes: true },
+    failure: "replayed_callback",
+    scenario: "replay",
+  },
+  // userinfo (OIDC Core 5.3.2)
+  {
+    name: "userinfo sub different from the id_token's",
+    misbehaviour: {
+      idTokenClaims: without("email", "email_verified"),
+      userinfo: (c) => ({ ...c, sub: "f0e00000-0000-4000-8000-0000000000ee" }),
+    },
+    failure: "id_token_invalid",
+  },
+  {
+    name: "userinfo answering 500",
+    misbehaviour: {
+      idTokenClaims: without("email", "email_verified"),
+      userinfo: { status: 500, body: "oops" },
+    },
+    failure: "token_exchange_failed",
+  },
+];
