@@ -1,10 +1,10 @@
 import type { PolarSession } from "@polar-oauth/koa";
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const layout = (title: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1f2328}
 .button{display:inline-block;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#0062ff;color:#fff;font:inherit;text-decoration:none;cursor:pointer}
 dt{font-weight:600}code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}</style>
@@ -12,9 +12,9 @@ dt{font-weight:600}code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px
 
 /** The home page: a sign-in button, or a link to the dashboard when signed in. */
 export function homePage(session: PolarSession | undefined, error?: string): string {
-  const notice = error ? `<p role="alert">Sign-in failed: ${escape(error)}</p>` : "";
+  const notice = error ? `<p role="alert">Sign-in failed: ${escapeHtml(error)}</p>` : "";
   const action = session
-    ? `<p>Signed in as ${escape(session.user.email ?? session.user.sub)}.</p><a class="button" href="/dashboard">Open the dashboard</a>`
+    ? `<p>Signed in as ${escapeHtml(session.user.email ?? session.user.sub)}.</p><a class="button" href="/dashboard">Open the dashboard</a>`
     : `<a class="button" href="/auth/login?returnTo=/dashboard">Sign in with Polar</a>`;
   return layout("Polar OAuth example", `<h1>Polar OAuth example</h1>${notice}${action}`);
 }
@@ -25,10 +25,10 @@ export function dashboardPage(session: PolarSession): string {
     "Dashboard",
     `<h1>Dashboard</h1>
 <dl>
-<dt>Email</dt><dd id="email">${escape(session.user.email ?? "(not shared)")}</dd>
-<dt>Polar subject</dt><dd><code id="sub">${escape(session.user.sub)}</code></dd>
-<dt>Subject type</dt><dd id="sub-type">${escape(session.subType)}</dd>
-<dt>Scopes</dt><dd id="scopes">${escape(session.scopes.join(" "))}</dd>
+<dt>Email</dt><dd id="email">${escapeHtml(session.user.email ?? "(not shared)")}</dd>
+<dt>Polar subject</dt><dd><code id="sub">${escapeHtml(session.user.sub)}</code></dd>
+<dt>Subject type</dt><dd id="sub-type">${escapeHtml(session.subType)}</dd>
+<dt>Scopes</dt><dd id="scopes">${escapeHtml(session.scopes.join(" "))}</dd>
 </dl>
 <p><a href="/api/polar/userinfo">Call Polar's userinfo with your access token</a></p>
 <form method="post" action="/auth/logout"><button class="button" type="submit">Sign out</button></form>`,

@@ -109,6 +109,7 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
       baseName: session.cookieName,
       callbackPath: routes.callback,
       secure,
+      now,
     }),
     replay: createReplayGuard(now),
     refresher: createTokenRefresher({ client, now }),

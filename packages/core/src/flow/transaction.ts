@@ -28,20 +28,25 @@ export interface TransactionCookies {
 /**
  * Each login attempt gets its own cookie, named after a hash of its `state`, so two tabs
  * signing in at once do not overwrite each other. It is scoped to the callback path,
- * HttpOnly, SameSite=Lax (it must survive the top-level redirect back from Polar).
+ * HttpOnly, SameSite=Lax (it must survive the top-level redirect back from Polar). Its
+ * expiry is sealed in and checked on the kit's clock (`now`), besides the seal's own TTL.
  */
 export function createTransactionCookies(options: {
   sealer: Sealer;
   baseName: string;
   callbackPath: string;
   secure: boolean;
+  /** Clock in milliseconds. Default `Date.now`. */
+  now?: () => number;
 }): TransactionCookies {
   const { sealer, baseName, callbackPath, secure } = options;
+  const now = options.now ?? Date.now;
   const name = (state: string) =>
     `${baseName}_tx_${createHash("sha256").update(state).digest("base64url").slice(0, 16)}`;
   return {
     async issue(transaction) {
-      const seal = await sealer.seal(transaction, TRANSACTION_TTL_SECONDS);
+      const expiresAt = now() + TRANSACTION_TTL_SECONDS * 1000;
+      const seal = await sealer.seal({ ...transaction, expiresAt }, TRANSACTION_TTL_SECONDS);
       return serializeCookie(name(transaction.state), seal, {
         path: callbackPath,
         maxAgeSeconds: TRANSACTION_TTL_SECONDS,
@@ -52,17 +57,20 @@ export function createTransactionCookies(options: {
       const seal = readCookie(cookieHeader, name(state));
       if (!seal) return undefined;
       const value = (await sealer.unseal(seal, TRANSACTION_TTL_SECONDS)) as
-        | Partial<LoginTransaction>
+        | (Partial<LoginTransaction> & { expiresAt?: unknown })
         | undefined;
       if (
         value?.purpose !== "polar-login" ||
+        typeof value.expiresAt !== "number" ||
+        value.expiresAt <= now() ||
         typeof value.state !== "string" ||
         typeof value.codeVerifier !== "string" ||
         typeof value.returnTo !== "string"
       ) {
         return undefined;
       }
-      return value as LoginTransaction;
+      const { expiresAt: _expiresAt, ...transaction } = value;
+      return transaction as LoginTransaction;
     },
     has(cookieHeader, state) {
       return readCookie(cookieHeader, name(state)) !== undefined;
