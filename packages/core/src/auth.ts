@@ -159,7 +159,10 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
     ready,
 
     async handle(request) {
-      const [path, search = ""] = request.url.split("?", 2) as [string, string?];
+      // Split at the first "?" only: a query may itself contain "?" (`returnTo=/search?q=1`).
+      const mark = request.url.indexOf("?");
+      const path = mark === -1 ? request.url : request.url.slice(0, mark);
+      const search = mark === -1 ? "" : request.url.slice(mark + 1);
       const query = new URLSearchParams(search);
       if (path === routes.login) {
         if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
