@@ -262,12 +262,13 @@ describe.each(FRAMEWORKS)("protocol through %s", (framework) => {
         },
       );
       try {
-        for (const headers of [
+        const allowed: Record<string, string>[] = [
           { origin: trusting.url },
           { "sec-fetch-site": "same-origin" },
           {},
           { origin: "https://admin.example" },
-        ]) {
+        ];
+        for (const headers of allowed) {
           const browser = new TestBrowser();
           await hostileSignIn(browser, trusting);
           const out = await browser.post(`${trusting.url}/auth/logout`, headers);

@@ -7,12 +7,13 @@ import { beginLogin } from "./flow/login.js";
 import { toLoginError } from "./flow/login-error.js";
 import { logout } from "./flow/logout.js";
 import { createOidcClient } from "./flow/oidc-client.js";
-import { consoleLogger, type PolarAuthOptions } from "./flow/options.js";
+import { consoleLogger, type PolarAuthOptions, type PolarLogger } from "./flow/options.js";
 import { createTokenRefresher, PolarSessionEndedError } from "./flow/refresh.js";
 import { createReplayGuard, createTransactionCookies } from "./flow/transaction.js";
 import { renderLoginErrorPage } from "./http/pages.js";
 import type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
 import { type PolarSession, toPolarSession } from "./session/data.js";
+import type { SessionRevocationStore } from "./session/revocation.js";
 import { createSealer } from "./session/seal.js";
 import { createSessionStore, type SessionRead } from "./session/store.js";
 import { type RegistrationCheck, verifyRegistration } from "./startup-check.js";
@@ -21,6 +22,12 @@ import { type RegistrationCheck, verifyRegistration } from "./startup-check.js";
 export interface PolarRequestContext {
   /** The signed-in user's session, or undefined when signed out. */
   readonly session: PolarSession | undefined;
+  /**
+   * The session's id, or undefined when signed out: the handle a revocation store ends.
+   * Keep it per user to end sessions server-side later with `PolarAuth.revokeSession`
+   * (sign out everywhere, a banned user). It stays the same across refreshes.
+   */
+  readonly sessionId: string | undefined;
   /**
    * The access token, refreshed first if it expires within 60 s (one refresh per refresh
    * token in this process; the rotated tokens are saved to the cookie). Throws
@@ -52,6 +59,12 @@ export interface PolarAuth {
   handle(request: AuthRequest): Promise<AuthResponse | undefined>;
   /** Reads the session for an app route; cookies to set (sliding expiry, refresh) go to `setCookie`. */
   context(request: AuthRequest, setCookie: SetCookie): Promise<PolarRequestContext>;
+  /**
+   * Ends a session server-side: every copy of its cookie is refused from now on. Needs the
+   * `revocation` option (throws `PolarConfigError` without it); the id comes from
+   * `PolarRequestContext.sessionId`. Errors of the store reach the caller.
+   */
+  revokeSession(sessionId: string): Promise<void>;
 }
 
 /**
@@ -102,7 +115,7 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
       rollingIntervalSeconds:
         options.rollingIntervalSeconds ??
         Math.min(3600, Math.floor(session.idleTimeoutSeconds / 10)),
-      revocation: options.revocation,
+      revocation: failClosed(options.revocation, logger),
     }),
     transactions: createTransactionCookies({
       sealer: createSealer(session.secrets),
@@ -202,6 +215,22 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
       return undefined;
     },
 
+    async revokeSession(sessionId) {
+      if (!options.revocation) {
+        throw new PolarConfigError([
+          {
+            variable: "revocation",
+            problem: "is not set, so sessions cannot be ended server-side.",
+            fix: "Pass a SessionRevocationStore as the `revocation` option (memoryRevocationStore() for one process; Redis or a database for several).",
+          },
+        ]);
+      }
+      await options.revocation.revoke(
+        sessionId,
+        Math.floor(now() / 1000) + session.absoluteTimeoutSeconds,
+      );
+    },
+
     async context(request, setCookie) {
       let current: SessionRead | undefined = await flow.sessions.read(request.headers.cookie);
       if (current?.setCookie) setCookie(current.setCookie);
@@ -209,6 +238,9 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
       return {
         get session() {
           return view;
+        },
+        get sessionId() {
+          return current?.data.sid;
         },
         authorize(requiredScopes) {
           return guard(flow, request, view, requiredScopes);
@@ -243,6 +275,42 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
           }
         },
       };
+    },
+  };
+}
+
+/**
+ * The app's revocation store, made safe to call on every request: if it fails (Redis down),
+ * the session counts as ended (fail closed: a stolen cookie must not outlive an outage of the
+ * very store meant to kill it), and a failed revoke on logout still clears the cookie. Only
+ * the error's code or name is logged: a store's message may hold a connection string.
+ */
+function failClosed(
+  store: SessionRevocationStore | undefined,
+  logger: PolarLogger,
+): SessionRevocationStore | undefined {
+  if (!store) return undefined;
+  const why = (error: unknown) =>
+    (error as { code?: string })?.code ?? (error as Error)?.name ?? "error";
+  return {
+    async revoke(sessionId, untilEpochSeconds) {
+      try {
+        await store.revoke(sessionId, untilEpochSeconds);
+      } catch (error) {
+        logger.error(
+          `the revocation store failed to revoke a session (${why(error)}); its cookie was cleared in this browser, but copies stay valid until they expire.`,
+        );
+      }
+    },
+    async isRevoked(sessionId) {
+      try {
+        return await store.isRevoked(sessionId);
+      } catch (error) {
+        logger.error(
+          `the revocation store is unavailable (${why(error)}); treating the session as ended.`,
+        );
+        return true;
+      }
     },
   };
 }
