@@ -325,7 +325,11 @@ function runStartupCheck(
   logger: PolarAuthOptions["logger"] & object,
 ): Promise<RegistrationCheck | undefined> {
   if (config.startupCheck === "off") return Promise.resolve(undefined);
-  const check = verifyRegistration(config, { fetch: options.fetch });
+  const check = verifyRegistration(config, {
+    fetch: options.fetch,
+    retries: options.startupCheckRetries,
+    retryDelayMs: options.startupCheckRetryDelayMs,
+  });
   if (config.startupCheck === "warn") {
     return check.catch((error: Error) => {
       logger.warn(`startup check: ${error.message}`);

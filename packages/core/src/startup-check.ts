@@ -8,7 +8,7 @@ import {
   RedirectUriMismatchError,
   RegistrationMismatchError,
 } from "./errors.js";
-import type { HttpOptions } from "./http.js";
+import { type HttpOptions, parseRetryAfter } from "./http.js";
 import { explainRedirectUriMismatch } from "./redirect-uri/explain.js";
 import { getClient } from "./registration/api.js";
 import { getServerMetadata } from "./server/discovery.js";
@@ -24,7 +24,7 @@ export interface RegistrationCheck {
 
 /** Options of {@link verifyRegistration}. */
 export interface VerifyRegistrationOptions extends Pick<HttpOptions, "fetch"> {
-  /** Extra attempts when Polar is unreachable. Default 0. */
+  /** Extra attempts when Polar is unreachable or answers 502, 503 or 504. Default 0. */
   retries?: number;
   /** Pause between attempts, in ms. Default 1000. */
   retryDelayMs?: number;
@@ -51,10 +51,18 @@ export async function verifyRegistration(
         ? await checkRegistration(config, options)
         : await probeAuthorization(config, options);
     } catch (error) {
-      if (!(error instanceof PolarUnreachableError) || attempt >= attempts) throw error;
+      if (!isTransient(error) || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
     }
   }
+}
+
+/** Polar is down or restarting: worth another attempt. */
+function isTransient(error: unknown): boolean {
+  return (
+    error instanceof PolarUnreachableError ||
+    (error instanceof PolarApiError && [502, 503, 504].includes(error.status))
+  );
 }
 
 async function checkRegistration(
@@ -147,7 +155,7 @@ async function probeAuthorization(
   if (response.status === 429) {
     throw new PolarRateLimitError(
       "authorization (startup check)",
-      Number(response.headers.get("retry-after")) || undefined,
+      parseRetryAfter(response.headers.get("retry-after")),
     );
   }
   if (response.status === 400) {

@@ -52,6 +52,13 @@ export interface PolarAuthOptions {
   sessionCacheSize?: number;
   /** Re-issue the session cookie at most this often (seconds). Default min(1 h, idle timeout / 10). */
   rollingIntervalSeconds?: number;
+  /**
+   * Extra attempts of the startup check while Polar is unreachable or answers 502/503/504
+   * (e.g. the app and a local Polar start together). Default 0.
+   */
+  startupCheckRetries?: number;
+  /** Pause between startup-check attempts, in ms. Default 1000. */
+  startupCheckRetryDelayMs?: number;
   /** Replaces fetch for every call to Polar. */
   fetch?: typeof fetch;
   /** Clock in milliseconds; tests pass a fake one. */
