@@ -83,6 +83,8 @@ export async function restartApp(
 ): Promise<KitApp> {
   const port = Number(new URL(app.url).port);
   await app.close();
+  // Let clients notice the closed keep-alive sockets before the next request.
+  await new Promise((resolve) => setTimeout(resolve, 20));
   const { listener, ready } = createAppListener(framework, config, options);
   ready.catch(() => {});
   const server = createServer(listener);
