@@ -1,0 +1,3 @@
+import { exampleSuite } from "./example-flow.js";
+
+exampleSuite("koa");
