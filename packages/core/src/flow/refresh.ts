@@ -7,6 +7,7 @@ import {
   PolarUnreachableError,
 } from "../errors.js";
 import { parseRetryAfter } from "../http.js";
+import { safeToken } from "./login-error.js";
 
 /** Tokens after a refresh. Polar rotates: the old refresh token is dead from now on. */
 export interface RefreshedTokens {
@@ -92,11 +93,14 @@ function toRefreshError(error: unknown): PolarError {
         parseRetryAfter(error.response.headers.get("retry-after")),
       );
     }
+    // `error` comes from the wire: keep it only if it looks like an OAuth error code (a
+    // misbehaving server could echo a token there, and this message reaches logs).
+    const code = safeToken(error.error);
     return new PolarApiError(
       "token refresh",
       error.status,
-      `Token refresh failed with ${error.status} ${error.error}.`,
-      error.error,
+      `Token refresh failed with ${error.status} ${code}.`,
+      code,
     );
   }
   if (error instanceof Error) {
