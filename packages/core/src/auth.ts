@@ -175,8 +175,14 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
       // Split at the first "?" only: a query may itself contain "?" (`returnTo=/search?q=1`).
       const mark = request.url.indexOf("?");
       const path = mark === -1 ? request.url : request.url.slice(0, mark);
-      const search = mark === -1 ? "" : request.url.slice(mark + 1);
-      const query = new URLSearchParams(search);
+      if (
+        path !== routes.login &&
+        path !== routes.callback &&
+        path !== routes.logout &&
+        path !== routes.me
+      )
+        return undefined;
+      const query = new URLSearchParams(mark === -1 ? "" : request.url.slice(mark + 1));
       if (path === routes.login) {
         if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
         try {
@@ -232,51 +238,87 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
     },
 
     async context(request, setCookie) {
-      let current: SessionRead | undefined = await flow.sessions.read(request.headers.cookie);
+      const current = await flow.sessions.read(request.headers.cookie);
       if (current?.setCookie) setCookie(current.setCookie);
-      let view = current ? toPolarSession(current.data) : undefined;
-      return {
-        get session() {
-          return view;
-        },
-        get sessionId() {
-          return current?.data.sid;
-        },
-        authorize(requiredScopes) {
-          return guard(flow, request, view, requiredScopes);
-        },
-        async getAccessToken() {
-          if (!current) throw new PolarSessionEndedError("not signed in");
-          const { data } = current;
-          if (data.expiresAt - 60 > Math.floor(now() / 1000)) return data.accessToken;
-          if (!data.refreshToken) {
-            setCookie(await flow.sessions.end(current));
-            current = undefined;
-            view = undefined;
-            throw new PolarSessionEndedError(
-              "the access token expired and there is no refresh token",
-            );
-          }
-          try {
-            const tokens = await flow.refresher.refresh(data.refreshToken);
-            const next = { ...data, ...tokens, scope: tokens.scope ?? data.scope };
-            setCookie(await flow.sessions.issue(next));
-            current = { ...current, data: next };
-            view = toPolarSession(next);
-            return tokens.accessToken;
-          } catch (error) {
-            if (error instanceof PolarSessionEndedError) {
-              setCookie(await flow.sessions.end(current));
-              current = undefined;
-              view = undefined;
-            }
-            report(error as PolarError);
-            throw error;
-          }
-        },
-      };
+      return new RequestContext(flow, request, setCookie, current, report);
     },
   };
+}
+
+/**
+ * What `context()` returns for one request. A class rather than an object literal: a literal
+ * with getters gets a hidden class of its own per request (its getter functions differ each
+ * time), which V8 allocates in old space; under load that cost more CPU (in GC) than the whole
+ * session read (issue 8's profile). The public view of the session is built on first use.
+ */
+class RequestContext implements PolarRequestContext {
+  readonly #flow: FlowContext;
+  readonly #request: AuthRequest;
+  readonly #setCookie: SetCookie;
+  readonly #report: (error: PolarError) => void;
+  #current: SessionRead | undefined;
+  #view: PolarSession | undefined | null = null;
+
+  constructor(
+    flow: FlowContext,
+    request: AuthRequest,
+    setCookie: SetCookie,
+    current: SessionRead | undefined,
+    report: (error: PolarError) => void,
+  ) {
+    this.#flow = flow;
+    this.#request = request;
+    this.#setCookie = setCookie;
+    this.#current = current;
+    this.#report = report;
+  }
+
+  get session(): PolarSession | undefined {
+    if (this.#view === null)
+      this.#view = this.#current ? toPolarSession(this.#current.data) : undefined;
+    return this.#view;
+  }
+
+  get sessionId(): string | undefined {
+    return this.#current?.data.sid;
+  }
+
+  authorize(requiredScopes?: readonly string[]): AuthResponse | undefined {
+    return guard(this.#flow, this.#request, this.session, requiredScopes);
+  }
+
+  async getAccessToken(): Promise<string> {
+    const flow = this.#flow;
+    const current = this.#current;
+    if (!current) throw new PolarSessionEndedError("not signed in");
+    const { data } = current;
+    if (data.expiresAt - 60 > Math.floor(flow.now() / 1000)) return data.accessToken;
+    if (!data.refreshToken) {
+      this.#setCookie(await flow.sessions.end(current));
+      this.#end();
+      throw new PolarSessionEndedError("the access token expired and there is no refresh token");
+    }
+    try {
+      const tokens = await flow.refresher.refresh(data.refreshToken);
+      const next = { ...data, ...tokens, scope: tokens.scope ?? data.scope };
+      this.#setCookie(await flow.sessions.issue(next));
+      this.#current = { ...current, data: next };
+      this.#view = null;
+      return tokens.accessToken;
+    } catch (error) {
+      if (error instanceof PolarSessionEndedError) {
+        this.#setCookie(await flow.sessions.end(current));
+        this.#end();
+      }
+      this.#report(error as PolarError);
+      throw error;
+    }
+  }
+
+  #end(): void {
+    this.#current = undefined;
+    this.#view = undefined;
+  }
 }
 
 /**

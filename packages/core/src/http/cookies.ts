@@ -7,15 +7,33 @@ export interface CookieAttributes {
   sameSite?: "Lax" | "Strict";
 }
 
-/** Finds one cookie's raw value in a `Cookie` header; the first occurrence wins. */
+/**
+ * Finds one cookie's raw value in a `Cookie` header; the first occurrence wins. Runs on every
+ * request, so it scans in place instead of splitting the header into parts.
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  const prefix = `${name}=`;
-  for (const part of header.split(";")) {
-    const trimmed = part.trim();
-    if (trimmed.startsWith(prefix)) return trimmed.slice(prefix.length);
+  const length = header.length;
+  let start = 0;
+  while (start < length) {
+    while (start < length && isSpace(header.charCodeAt(start))) start++;
+    let end = header.indexOf(";", start);
+    if (end === -1) end = length;
+    if (header.charCodeAt(start + name.length) === EQUALS && header.startsWith(name, start)) {
+      let stop = end;
+      while (stop > start && isSpace(header.charCodeAt(stop - 1))) stop--;
+      return header.slice(start + name.length + 1, stop);
+    }
+    start = end + 1;
   }
   return undefined;
+}
+
+const EQUALS = 61;
+
+/** Whitespace `String.prototype.trim` would remove around a cookie (HTTP headers only have these). */
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13 || code === 12 || code === 11;
 }
 
 /** Serializes a `Set-Cookie` value. Names and values must be cookie-safe (callers' own). */

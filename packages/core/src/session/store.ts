@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { PolarSessionConfig } from "../config/schema.js";
 import { clearCookie, readCookie, serializeCookie } from "../http/cookies.js";
-import { createSealCache } from "./cache.js";
+import { createSealCache, type SealCache } from "./cache.js";
 import { isSessionData, type SessionData } from "./data.js";
 import type { SessionRevocationStore } from "./revocation.js";
 import { createSealer } from "./seal.js";
@@ -15,9 +15,20 @@ export interface SessionStoreOptions {
   now: () => number;
   /** How many unsealed sessions to keep in memory. 0 turns the cache off. */
   cacheSize: number;
+  /**
+   * A cache to use instead of a new one (e.g. kept across a secret rotation that rebuilds the
+   * store): entries whose secret the new secrets lack are never served.
+   */
+  cache?: SealCache<CachedSession> | undefined;
   /** Re-issue the cookie (sliding the idle timeout) at most this often, in seconds. */
   rollingIntervalSeconds: number;
   revocation?: SessionRevocationStore | undefined;
+}
+
+/** What the cache keeps per seal: the session, and the cookie that re-issued it, once one did. */
+export interface CachedSession {
+  data: SessionData;
+  reissued?: { setCookie: string; atMs: number } | undefined;
 }
 
 /** A session read from a request, and the cookie to send back if it was re-issued. */
@@ -41,12 +52,23 @@ export interface SessionStore {
   readonly cacheSize: number;
 }
 
-/** Builds the session store over iron seals, the seal cache and the optional revocation store. */
+/** How long concurrent requests that still carry a rolled cookie get the same re-issued one. */
+const REISSUE_REUSE_MS = 60_000;
+
+/**
+ * Builds the session store over iron seals, the seal cache and the optional revocation store.
+ *
+ * The read path of a signed-in request: find the cookie in the header, SHA-256 it, look it up
+ * in the cache (no unseal, no allocation beyond the hash), check revocation if a store is set,
+ * and re-seal only when the rolling interval has passed (at most once per interval and seal:
+ * concurrent requests with the old cookie share one re-issued cookie).
+ */
 export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const { config, secure, now, revocation } = options;
-  const sealer = createSealer(config.secrets);
-  const cache = createSealCache<SessionData>(options.cacheSize);
+  const sealer = createSealer(config.secrets, now);
+  const cache = options.cache ?? createSealCache<CachedSession>(options.cacheSize);
   const name = config.cookieName;
+  const rollingMs = options.rollingIntervalSeconds * 1000;
   const seconds = () => Math.floor(now() / 1000);
   const expiresAt = (data: SessionData) =>
     Math.min(
@@ -54,12 +76,36 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       data.createdAt + config.absoluteTimeoutSeconds,
     );
 
-  async function issue(data: SessionData): Promise<string> {
-    const touched: SessionData = { ...data, touchedAt: seconds() };
-    const lifetime = expiresAt(touched) - touched.touchedAt;
-    const seal = await sealer.seal(touched, Math.max(lifetime, 1));
-    cache.set(seal, touched, expiresAt(touched) * 1000);
+  function issueNow(data: SessionData): string {
+    const nowMs = now();
+    const touched: SessionData = { ...data, touchedAt: Math.floor(nowMs / 1000) };
+    const lifetime = Math.max(expiresAt(touched) - touched.touchedAt, 1);
+    const seal = sealer.sealNow(touched, lifetime);
+    const until = Math.min(expiresAt(touched) * 1000, nowMs + lifetime * 1000);
+    cache.set(seal, { data: touched }, until, sealer.currentSecretId);
     return serializeCookie(name, seal, { path: "/", maxAgeSeconds: lifetime, secure });
+  }
+
+  /** The cached or freshly opened session for a seal; undefined when invalid or expired. */
+  function lookup(seal: string, nowMs: number): CachedSession | undefined {
+    const cached = cache.get(seal, nowMs, sealer.accepts);
+    if (cached) return cached;
+    const opened = sealer.open(seal);
+    if (!opened || !isSessionData(opened.value)) return undefined;
+    const until = Math.min(expiresAt(opened.value) * 1000, opened.expiresAtMs ?? Infinity);
+    if (until <= nowMs) return undefined;
+    const entry: CachedSession = { data: opened.value };
+    cache.set(seal, entry, until, opened.secretId);
+    return entry;
+  }
+
+  function rolled(entry: CachedSession, nowMs: number): string | undefined {
+    if (nowMs - entry.data.touchedAt * 1000 < rollingMs) return undefined;
+    const reused = entry.reissued;
+    if (reused && nowMs - reused.atMs < REISSUE_REUSE_MS) return reused.setCookie;
+    const setCookie = issueNow(entry.data);
+    entry.reissued = { setCookie, atMs: nowMs };
+    return setCookie;
   }
 
   return {
@@ -67,21 +113,15 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       const seal = readCookie(cookieHeader, name);
       if (!seal) return undefined;
       const nowMs = now();
-      let data = cache.get(seal, nowMs);
-      if (!data) {
-        const value = await sealer.unseal(seal, config.idleTimeoutSeconds);
-        if (!isSessionData(value) || expiresAt(value) * 1000 <= nowMs) return undefined;
-        data = value;
-        cache.set(seal, data, expiresAt(data) * 1000);
-      }
-      if (revocation && (await revocation.isRevoked(data.sid))) {
+      const entry = lookup(seal, nowMs);
+      if (!entry) return undefined;
+      if (revocation && (await revocation.isRevoked(entry.data.sid))) {
         cache.delete(seal);
         return undefined;
       }
-      const due = nowMs / 1000 - data.touchedAt >= options.rollingIntervalSeconds;
-      return { data, seal, setCookie: due ? await issue(data) : undefined };
+      return { data: entry.data, seal, setCookie: rolled(entry, nowMs) };
     },
-    issue,
+    issue: async (data) => issueNow(data),
     start() {
       const t = seconds();
       return { v: 1, sid: randomBytes(16).toString("base64url"), createdAt: t, touchedAt: t };

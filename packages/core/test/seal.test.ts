@@ -1,0 +1,237 @@
+import { createHash } from "node:crypto";
+import { sealData, unsealData } from "iron-session";
+import { describe, expect, it } from "vitest";
+import { readCookie } from "../src/http/cookies.js";
+import { Secret } from "../src/secret.js";
+import { createSealCache } from "../src/session/cache.js";
+import type { SessionData } from "../src/session/data.js";
+import { createSealer } from "../src/session/seal.js";
+import {
+  type CachedSession,
+  createSessionStore,
+  type SessionStoreOptions,
+} from "../src/session/store.js";
+
+const A = "a".repeat(20) + "-first-session-secret";
+const B = "b".repeat(20) + "-second-session-secret";
+const idOf = (password: string) =>
+  String(createHash("sha256").update(password).digest().readUInt32BE(0) + 1);
+
+let nowMs = Date.UTC(2026, 0, 1);
+const clock = () => nowMs;
+const advance = (seconds: number) => {
+  nowMs += seconds * 1000;
+};
+
+describe("iron seals (sealer)", () => {
+  it("reads what iron-session seals and iron-session reads what it seals", async () => {
+    const sealer = createSealer([new Secret(A)]);
+    const byIron = await sealData({ hello: "wörld", n: [1, 2] }, { password: { [idOf(A)]: A } });
+    expect(sealer.open(byIron)?.value).toEqual({ hello: "wörld", n: [1, 2] });
+    expect(await sealer.unseal(byIron, 0)).toEqual({ hello: "wörld", n: [1, 2] });
+
+    const ours = sealer.sealNow({ hello: "wörld" }, 3600);
+    expect(ours).toMatch(
+      /^Fe26\.2\*\d+\*[0-9a-f]{64}\*[\w-]{22}\*[\w-]+\*\d+\*[0-9a-f]{64}\*[\w-]{43}~2$/,
+    );
+    expect(await unsealData(ours, { password: { [idOf(A)]: A } })).toEqual({ hello: "wörld" });
+    expect(await sealer.seal({ x: 1 }, 60)).toMatch(/~2$/);
+  });
+
+  it("refuses every tampered, truncated or foreign seal", () => {
+    const sealer = createSealer([new Secret(A)]);
+    const seal = sealer.sealNow({ user: "alice" }, 3600);
+    const parts = seal.slice(0, -2).split("*");
+    const variants: string[] = [
+      "",
+      "garbage",
+      seal.slice(0, -2),
+      `${seal}junk`,
+      `${seal}${seal}`,
+      `${seal}~2`,
+      seal.slice(1),
+      seal.slice(0, -3) + (seal.at(-3) === "A" ? "B" : "A") + "~2",
+      seal.replace("Fe26.2", "Fe26.1"),
+      `${seal.slice(0, -2)}*extra~2`,
+      `${"x".repeat(9000)}~2`,
+      createSealer([new Secret(B)]).sealNow({ user: "alice" }, 3600),
+    ];
+    // Any one component changed (a character flipped, or emptied) breaks the seal.
+    for (let i = 1; i < parts.length; i++) {
+      const flipped = [...parts];
+      const part = flipped[i]!;
+      flipped[i] = part ? (part[0] === "1" ? "2" : "1") + part.slice(1) : "1";
+      variants.push(`${flipped.join("*")}~2`);
+      const emptied = [...parts];
+      emptied[i] = "";
+      variants.push(`${emptied.join("*")}~2`);
+    }
+    for (const variant of variants) {
+      expect(sealer.open(variant), variant.slice(0, 60)).toBeUndefined();
+    }
+    expect(sealer.open(seal)?.value).toEqual({ user: "alice" });
+  });
+
+  it("checks the seal's own expiry on the injected clock (with iron's 60 s skew)", () => {
+    let t = Date.UTC(2026, 0, 1);
+    const sealer = createSealer([new Secret(A)], () => t);
+    const seal = sealer.sealNow({ x: 1 }, 10);
+    expect(sealer.open(seal)?.expiresAtMs).toBe(Date.UTC(2026, 0, 1) + 10_000);
+    t += 69_000;
+    expect(sealer.open(seal)).toBeDefined();
+    t += 1_000;
+    expect(sealer.open(seal)).toBeUndefined();
+  });
+
+  it("opens seals of every configured secret, seals with the first, and names the opening secret", () => {
+    const old = createSealer([new Secret(A)]);
+    const rotated = createSealer([new Secret(B), new Secret(A)]);
+    const oldSeal = old.sealNow({ v: "old" }, 60);
+    const newSeal = rotated.sealNow({ v: "new" }, 60);
+    expect(rotated.open(oldSeal)?.value).toEqual({ v: "old" });
+    expect(old.open(newSeal)).toBeUndefined();
+    expect(newSeal.split("*")[1]).toBe(idOf(B));
+    const opened = rotated.open(oldSeal)!;
+    expect(old.accepts(opened.secretId)).toBe(true);
+    expect(createSealer([new Secret(B)]).accepts(opened.secretId)).toBe(false);
+  });
+
+  it("refuses secrets shorter than 32 characters", () => {
+    expect(() => createSealer([new Secret("short")])).toThrow(/32/);
+  });
+});
+
+describe("session read path (store + cache)", () => {
+  function store(secrets: string[], overrides: Partial<SessionStoreOptions> = {}) {
+    return createSessionStore({
+      config: {
+        secrets: secrets.map((s) => new Secret(s)),
+        cookieName: "s",
+        idleTimeoutSeconds: 3600,
+        absoluteTimeoutSeconds: 7200,
+      },
+      secure: true,
+      now: clock,
+      cacheSize: 100,
+      rollingIntervalSeconds: 600,
+      ...overrides,
+    });
+  }
+  const session = (s: ReturnType<typeof store>): SessionData => ({
+    ...s.start(),
+    user: { sub: "user-1" },
+    subType: "user",
+    scope: "openid",
+    accessToken: "polar_at_u_x",
+    expiresAt: 0,
+  });
+  const cookieOf = (setCookie: string) => setCookie.split(";")[0]!;
+
+  it("a cache built under one secret set never serves a seal the current secrets refuse", async () => {
+    const cache = createSealCache<CachedSession>(100);
+    const before = store([A], { cache });
+    const cookie = cookieOf(await before.issue(session(before)));
+    expect(await before.read(cookie)).toBeDefined();
+    expect(cache.size).toBe(1);
+
+    // Same cache, A dropped: refused, and the entry is gone.
+    const without = store([B], { cache });
+    expect(await without.read(cookie)).toBeUndefined();
+    expect(cache.size).toBe(0);
+
+    // Same cache, A still accepted after B was prepended: served.
+    const rotated = store([B, A], { cache });
+    expect((await rotated.read(cookie))?.data.user.sub).toBe("user-1");
+  });
+
+  it("keeps a cached session no longer than the seal's own expiry", async () => {
+    const s = store([A]);
+    // A seal whose own TTL (10 s) is shorter than the session it holds (idle 3600 s).
+    const sealer = createSealer([new Secret(A)], clock);
+    const data = { ...session(s) };
+    const cookie = `s=${sealer.sealNow(data, 10)}`;
+    expect(await s.read(cookie)).toBeDefined();
+    expect(s.cacheSize).toBe(1);
+    advance(11);
+    // iron would still accept it (60 s skew); the store does not, cached or not.
+    expect(sealer.open(cookie.slice(2))).toBeDefined();
+    expect(await s.read(cookie)).toBeUndefined();
+  });
+
+  it("caches only valid sessions: garbage, foreign shapes and expired seals take no slot", async () => {
+    const s = store([A]);
+    const sealer = createSealer([new Secret(A)], clock);
+    await s.read(`s=${sealer.sealNow({ not: "a session" }, 600)}`);
+    for (let i = 0; i < 20; i++) await s.read(`s=Fe26.2*1*${i}~2`);
+    expect(s.cacheSize).toBe(0);
+  });
+
+  it("stays within its bound, dropping the least recently used", async () => {
+    const small = store([A], { cacheSize: 4 });
+    const cookies: string[] = [];
+    for (let i = 0; i < 4; i++) cookies.push(cookieOf(await small.issue(session(small))));
+    // Keep the first one hot, then add four more.
+    for (let i = 0; i < 4; i++) {
+      await small.read(cookies[0]);
+      cookies.push(cookieOf(await small.issue(session(small))));
+    }
+    expect(small.cacheSize).toBe(4);
+    const cache = createSealCache<number>(4);
+    const all = () => true;
+    for (let i = 0; i < 10; i++) {
+      cache.set(`seal-${i}`, i, Number.MAX_SAFE_INTEGER, "k");
+      expect(cache.get("seal-0", 0, all)).toBe(0); // hot: survives every eviction
+    }
+    expect(cache.size).toBe(4);
+    expect(cache.get("seal-1", 0, all)).toBeUndefined();
+    expect(cache.get("seal-5", 0, all)).toBeUndefined();
+    expect(cache.get("seal-9", 0, () => true)).toBe(9);
+  });
+
+  it("re-seals at most once per rolling interval, also for concurrent requests with the old cookie", async () => {
+    const s = store([A]);
+    const cookie = cookieOf(await s.issue(session(s)));
+    for (let i = 0; i < 20; i++) {
+      advance(20);
+      expect((await s.read(cookie))?.setCookie).toBeUndefined();
+    }
+    advance(200); // 600 s since the cookie was issued: one re-issue is due
+    const concurrent = await Promise.all(Array.from({ length: 10 }, () => s.read(cookie)));
+    const setCookies = new Set(concurrent.map((r) => r?.setCookie));
+    expect(setCookies.size).toBe(1);
+    const [rolled] = [...setCookies];
+    expect(rolled).toMatch(/^s=Fe26\.2\*/);
+    // The re-issued cookie does not roll again until the next interval.
+    advance(30);
+    expect((await s.read(cookieOf(rolled!)))?.setCookie).toBeUndefined();
+  });
+});
+
+describe("readCookie", () => {
+  const previous = (header: string | undefined, name: string) => {
+    if (!header) return undefined;
+    for (const part of header.split(";")) {
+      const trimmed = part.trim();
+      if (trimmed.startsWith(`${name}=`)) return trimmed.slice(name.length + 1);
+    }
+    return undefined;
+  };
+  it.each([
+    undefined,
+    "",
+    "s=1",
+    "s=",
+    " s=1 ",
+    "a=1; s=2; s=3",
+    "as=1; s=2",
+    "s1=1;s=2",
+    "s",
+    "s;=1; s=x",
+    ";;; s=1;",
+    "a=1;\ts=two words ;b=2",
+    "x=s=1; s=ok",
+    "s =1; s=2",
+  ])("finds the same value as split-and-trim in %j", (header) => {
+    expect(readCookie(header, "s")).toBe(previous(header, "s"));
+  });
+});
