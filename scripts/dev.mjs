@@ -22,9 +22,11 @@ const statePath = join(stateDir, "emulator-state.json");
 const envPath = join(workDir, ".env.development.local");
 const children = new Set();
 
-const say = (message) => console.log(`\x1b[36m[dev]\x1b[0m ${message}`);
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+const say = (message) => console.log(`${paint(36, "[dev]")} ${message}`);
 const fail = (message) => {
-  console.error(`\x1b[31m[dev]\x1b[0m ${message}`);
+  console.error(`${paint(31, "[dev]")} ${message}`);
   stop(1);
 };
 
@@ -146,7 +148,7 @@ start(`the ${framework} example`, ["--import", "tsx", `examples/${framework}/src
 await waitFor(app, "The example app");
 
 console.log(`
-  \x1b[1mReady.\x1b[0m Open \x1b[4m${app}\x1b[0m and click "Sign in with Polar".
+  ${paint(1, "Ready.")} Open ${paint(4, app)} and click "Sign in with Polar".
   On the emulator's login page pick a test user, e.g. alice@example.com; then Allow.
   Ctrl-C stops the emulator and the app.
 `);

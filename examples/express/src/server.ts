@@ -1,9 +1,25 @@
-import { getServerMetadata, loadPolarConfig, PolarError } from "@polar-oauth/core";
+import {
+  getServerMetadata,
+  loadPolarConfig,
+  type PolarConfig,
+  PolarError,
+} from "@polar-oauth/core";
 import { polarAuth, requireAuth } from "@polar-oauth/express";
 import express from "express";
 import { dashboardPage, homePage, LOGO_SVG } from "./pages.js";
 
-const config = loadPolarConfig();
+/** A configuration mistake or a failed startup check ends here: one clear line, no stack. */
+function notStarting(error: unknown): never {
+  console.error(`Not starting: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+let config: PolarConfig;
+try {
+  config = loadPolarConfig();
+} catch (error) {
+  notStarting(error);
+}
 const auth = polarAuth(config, { loginErrorPath: "/" });
 const app = express();
 app.use(auth);
@@ -34,12 +50,7 @@ app.get("/api/polar/userinfo", requireAuth(), async (req, res) => {
   }
 });
 
-try {
-  await auth.ready;
-} catch (error) {
-  console.error(`Not starting: ${(error as Error).message}`);
-  process.exit(1);
-}
+await auth.ready.catch(notStarting);
 const port = Number(process.env.PORT ?? 3000);
 app.listen(port, () => {
   console.log(`Express example listening on http://localhost:${port}`);
