@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as oidc from "openid-client";
 import type { AuthRequest, AuthResponse } from "../http/types.js";
 import { type FlowContext, redirect } from "./context.js";
@@ -37,7 +38,7 @@ export async function beginLogin(
     redirect_uri: flow.config.redirectUri,
     scope: flow.config.scopes.join(" "),
     state,
-    code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge: pkceChallenge(codeVerifier),
     code_challenge_method: "S256",
     sub_type: flow.config.subType,
   };
@@ -47,4 +48,13 @@ export async function beginLogin(
     await flow.transactions.issue({ purpose: "polar-login", state, nonce, codeVerifier, returnTo }),
   );
   return redirect(oidc.buildAuthorizationUrl(configuration, parameters).href, cookies);
+}
+
+/**
+ * The S256 PKCE challenge, BASE64URL(SHA-256(verifier)) (RFC 7636 §4.2): what
+ * `oidc.calculatePKCECodeChallenge` computes, without its WebCrypto round trip to the thread
+ * pool (14% of a login's CPU in the issue 8 profile).
+ */
+function pkceChallenge(codeVerifier: string): string {
+  return createHash("sha256").update(codeVerifier, "ascii").digest("base64url");
 }
