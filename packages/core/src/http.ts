@@ -69,15 +69,16 @@ export async function requestPolar(
 
 function errorFromResponse(endpoint: string, status: number, body: unknown): PolarApiError {
   if (isRecord(body) && typeof body.error === "string") {
+    const error = /^[a-z_]{1,64}$/.test(body.error) ? body.error : "error";
     const description =
       typeof body.error_description === "string"
-        ? `: ${body.error_description.replace(/[.\s]+$/, "")}`
+        ? `: ${serverText(body.error_description).replace(/[.\s]+$/, "")}`
         : "";
     return new PolarApiError(
       endpoint,
       status,
-      `${endpoint} failed with ${status} ${body.error}${description}.`,
-      body.error,
+      `${endpoint} failed with ${status} ${error}${description}.`,
+      error,
     );
   }
   if (isRecord(body) && Array.isArray(body.detail)) {
@@ -94,7 +95,7 @@ function errorFromResponse(endpoint: string, status: number, body: unknown): Pol
     return new PolarApiError(
       endpoint,
       status,
-      `${endpoint} failed with ${status}: ${body.detail}.`,
+      `${endpoint} failed with ${status}: ${serverText(body.detail)}.`,
     );
   }
   return new PolarApiError(endpoint, status, `${endpoint} failed with HTTP ${status}.`);
@@ -103,10 +104,23 @@ function errorFromResponse(endpoint: string, status: number, body: unknown): Pol
 function describeValidationDetail(detail: unknown): string {
   if (!isRecord(detail)) return String(detail);
   const loc = Array.isArray(detail.loc)
-    ? detail.loc.filter((part) => part !== "body").join(".")
+    ? serverText(detail.loc.filter((part) => part !== "body").join("."))
     : "";
-  const msg = typeof detail.msg === "string" ? detail.msg : "invalid";
+  const msg = typeof detail.msg === "string" ? serverText(detail.msg) : "invalid";
   return loc ? `${loc}: ${msg}` : msg;
+}
+
+/**
+ * Text a server sent, made safe to put in an error: control characters and anything shaped
+ * like a Polar credential (`polar_cs_…`, `polar_at_…`, …) removed, at most 200 characters.
+ */
+function serverText(text: string): string {
+  const clean = text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/polar_(?!ci_)[a-z]{1,4}_[A-Za-z0-9_]+/g, "[redacted]")
+    .trim();
+  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
 }
 
 /** Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date). */
