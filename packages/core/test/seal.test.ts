@@ -144,6 +144,19 @@ describe("session read path (store + cache)", () => {
     expect((await rotated.read(cookie))?.data.user.sub).toBe("user-1");
   });
 
+  it("needs the exact seal for a hit: another body with a copied MAC is a miss, then refused", async () => {
+    const s = store([A]);
+    const cookie = cookieOf(await s.issue(session(s)));
+    expect(await s.read(cookie)).toBeDefined();
+    const mac = cookie.slice(-45);
+    const other = cookieOf(await s.issue({ ...session(s), user: { sub: "user-2" } }));
+    const forged = `${other.slice(0, -45)}${mac}`;
+    expect(forged).not.toBe(cookie);
+    expect(await s.read(forged)).toBeUndefined();
+    expect((await s.read(cookie))?.data.user.sub).toBe("user-1");
+    expect((await s.read(other))?.data.user.sub).toBe("user-2");
+  });
+
   it("keeps a cached session no longer than the seal's own expiry", async () => {
     const s = store([A]);
     // A seal whose own TTL (10 s) is shorter than the session it holds (idle 3600 s).
@@ -178,14 +191,15 @@ describe("session read path (store + cache)", () => {
     expect(small.cacheSize).toBe(4);
     const cache = createSealCache<number>(4);
     const all = () => true;
+    const seal = (i: number) => `Fe26.2*1*${"x".repeat(60)}*${String(i).padStart(43, "0")}~2`;
     for (let i = 0; i < 10; i++) {
-      cache.set(`seal-${i}`, i, Number.MAX_SAFE_INTEGER, "k");
-      expect(cache.get("seal-0", 0, all)).toBe(0); // hot: survives every eviction
+      cache.set(seal(i), i, Number.MAX_SAFE_INTEGER, "k");
+      expect(cache.get(seal(0), 0, all)).toBe(0); // hot: survives every eviction
     }
     expect(cache.size).toBe(4);
-    expect(cache.get("seal-1", 0, all)).toBeUndefined();
-    expect(cache.get("seal-5", 0, all)).toBeUndefined();
-    expect(cache.get("seal-9", 0, () => true)).toBe(9);
+    expect(cache.get(seal(1), 0, all)).toBeUndefined();
+    expect(cache.get(seal(5), 0, all)).toBeUndefined();
+    expect(cache.get(seal(9), 0, all)).toBe(9);
   });
 
   it("re-seals at most once per rolling interval, also for concurrent requests with the old cookie", async () => {
