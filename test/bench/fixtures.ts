@@ -6,7 +6,7 @@ export const BENCH_SESSION_SECRET = "bench-session-secret-0123456789-abcdefghij"
 
 /** A session the size of a real Polar one (emulator-shaped tokens). */
 export function sampleSession(
-  start: Pick<SessionData, "v" | "sid" | "createdAt" | "touchedAt">,
+  start: Pick<SessionData, "v" | "sid" | "cid" | "createdAt" | "touchedAt">,
 ): SessionData {
   return {
     ...start,

@@ -41,6 +41,7 @@ async function main(count: number): Promise<MemoryResult> {
   });
   // The sealing side: a separate store, so the reader's cache starts empty.
   const issuer = createSessionStore({
+    clientId: "polar_ci_bench",
     config: config.session!,
     secure: false,
     now: Date.now,
@@ -48,6 +49,7 @@ async function main(count: number): Promise<MemoryResult> {
     rollingIntervalSeconds: 3600,
   });
   const reader = createSessionStore({
+    clientId: "polar_ci_bench",
     config: config.session!,
     secure: false,
     now: Date.now,

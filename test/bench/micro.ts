@@ -50,6 +50,7 @@ async function measure(
 async function main(): Promise<MicroResult> {
   const scale = quick ? 0.1 : 1;
   const store = createSessionStore({
+    clientId: "polar_ci_bench",
     config: sessionConfig(),
     secure: false,
     now: Date.now,
@@ -64,6 +65,7 @@ async function main(): Promise<MicroResult> {
   );
 
   const uncached = createSessionStore({
+    clientId: "polar_ci_bench",
     config: sessionConfig(),
     secure: false,
     now: Date.now,

@@ -440,6 +440,7 @@ async function configure(emulator: Emulator, kind: ServerKind, url: string) {
 /** A valid-looking kit session cookie (sealed with the bench secret) for the bare servers. */
 async function sampleSessionCookie(): Promise<string> {
   const store = createSessionStore({
+    clientId: "polar_ci_test",
     config: {
       secrets: [new Secret(BENCH_SESSION_SECRET)],
       cookieName: "polar_session",

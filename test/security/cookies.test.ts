@@ -310,12 +310,9 @@ describe.each(FRAMEWORKS)("cookie attacks through %s", (framework) => {
     await expectRefused(app, session(tamper(seal)));
   });
 
-  // Known gap, in session/* (not ours to change here): the session is not bound to the Polar
-  // client that created it. Two apps that share SESSION_SECRET (say staging and production)
-  // accept each other's session cookies once renamed. Fix: put the client id in the sealed
-  // session data and refuse a mismatch in the session store (or derive the sealing key from
-  // the secret and the client id). This test flips to passing once that lands; then drop `.fails`.
-  it.fails("a session from another Polar client sharing SESSION_SECRET is refused", async () => {
+  // Sessions are bound to the Polar client that created them: two apps sharing SESSION_SECRET
+  // (say staging and production) refuse each other's session cookies, even renamed.
+  it("a session from another Polar client sharing SESSION_SECRET is refused", async () => {
     const otherPolar = await startHostilePolar();
     const other = await startHostileApp(framework, otherPolar, {
       session: { secrets: SESSION_SECRET, cookieName: "staging_session" },

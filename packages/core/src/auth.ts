@@ -108,6 +108,7 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
     now,
     client,
     sessions: createSessionStore({
+      clientId: config.clientId,
       config: session,
       secure,
       now,

@@ -104,6 +104,7 @@ describe("iron seals (sealer)", () => {
 describe("session read path (store + cache)", () => {
   function store(secrets: string[], overrides: Partial<SessionStoreOptions> = {}) {
     return createSessionStore({
+      clientId: "polar_ci_test",
       config: {
         secrets: secrets.map((s) => new Secret(s)),
         cookieName: "s",

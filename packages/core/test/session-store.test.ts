@@ -11,6 +11,7 @@ const clock = () => nowMs;
 
 function setup(overrides: Partial<SessionStoreOptions> = {}) {
   const store = createSessionStore({
+    clientId: "polar_ci_test",
     config: {
       secrets: [SECRET],
       cookieName: "s",
@@ -116,6 +117,7 @@ describe("session store", () => {
     const { store } = setup();
     const cookie = cookieOf(await store.issue(data(store)));
     const rotated = createSessionStore({
+      clientId: "polar_ci_test",
       config: {
         secrets: [new Secret("b".repeat(40)), SECRET],
         cookieName: "s",

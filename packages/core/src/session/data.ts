@@ -13,6 +13,8 @@ export interface SessionData {
   v: 1;
   /** Random session id: the handle for server-side revocation. */
   sid: string;
+  /** The Polar client id the session was created for. */
+  cid: string;
   user: PolarUser;
   subType: SubType;
   /** Granted scope, space-separated. */
@@ -86,6 +88,7 @@ export function isSessionData(value: unknown): value is SessionData {
   return (
     v.v === 1 &&
     typeof v.sid === "string" &&
+    typeof v.cid === "string" &&
     typeof user === "object" &&
     user !== null &&
     typeof user.sub === "string" &&

@@ -9,6 +9,11 @@ import { createSealer } from "./seal.js";
 /** Options of the session cookie store. */
 export interface SessionStoreOptions {
   config: PolarSessionConfig;
+  /**
+   * The Polar client the sessions belong to. Stamped into every session and required on read,
+   * so an app sharing SESSION_SECRET (staging and production, say) cannot pass its cookies off.
+   */
+  clientId: string;
   /** Mark cookies Secure (the app is served over https). */
   secure: boolean;
   /** Clock in milliseconds (tests pass a fake one). */
@@ -46,7 +51,7 @@ export interface SessionStore {
   /** Seals `data` (stamping `touchedAt`) and returns its `Set-Cookie`. */
   issue(data: SessionData): Promise<string>;
   /** A new session's bookkeeping fields. */
-  start(): Pick<SessionData, "v" | "sid" | "createdAt" | "touchedAt">;
+  start(): Pick<SessionData, "v" | "sid" | "cid" | "createdAt" | "touchedAt">;
   /** Ends a session: forgets the cached seal, revokes the id if a store is set, and clears the cookie. */
   end(read: SessionRead | undefined): Promise<string>;
   readonly cacheSize: number;
@@ -91,7 +96,9 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     const cached = cache.get(seal, nowMs, sealer.accepts);
     if (cached) return cached;
     const opened = sealer.open(seal);
-    if (!opened || !isSessionData(opened.value)) return undefined;
+    if (!opened || !isSessionData(opened.value) || opened.value.cid !== options.clientId) {
+      return undefined;
+    }
     const until = Math.min(expiresAt(opened.value) * 1000, opened.expiresAtMs ?? Infinity);
     if (until <= nowMs) return undefined;
     const entry: CachedSession = { data: opened.value };
@@ -124,7 +131,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     issue: async (data) => issueNow(data),
     start() {
       const t = seconds();
-      return { v: 1, sid: randomBytes(16).toString("base64url"), createdAt: t, touchedAt: t };
+      const sid = randomBytes(16).toString("base64url");
+      return { v: 1, sid, cid: options.clientId, createdAt: t, touchedAt: t };
     },
     async end(read) {
       if (read) {
