@@ -1,7 +1,7 @@
 /**
  * `@polar-oauth/core/setup`: configuration, Polar servers, redirect-URI rules, the
  * registration API and the startup check — everything to configure and register a client,
- * without the login flow (so tools such as the CLI load neither openid-client nor iron-session).
+ * without the login flow (so tools such as the CLI load neither openid-client nor the session code).
  */
 export { definePolarConfig } from "./config/define.js";
 export { type LoadPolarConfigOptions, loadPolarConfig } from "./config/load.js";
