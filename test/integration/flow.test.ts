@@ -108,6 +108,23 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
     expect(callbackA.headers.get("location")).toBe(`${kit.url}/one`);
   });
 
+  it("clears abandoned sign-in attempts when too many pile up, keeping the callback's header small", async () => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    const { completeAuthorization } = await import("@polar-oauth/emulator");
+    const logins = [];
+    for (let i = 0; i < 6; i++)
+      logins.push(await browser.get(`${kit.url}/auth/login?returnTo=/${i}`));
+    const callbackUrl = new URL(`${kit.url}/auth/callback`);
+    expect(browser.cookieHeader(callbackUrl).match(/_tx_/g)).toHaveLength(6);
+    const { redirectTo } = await completeAuthorization(logins[5]!.headers.get("location")!, {
+      user: alice().email,
+    });
+    const callback = await browser.get(redirectTo);
+    expect(callback.headers.get("location")).toBe(`${kit.url}/5`);
+    expect(browser.cookieHeader(callbackUrl)).not.toMatch(/_tx_/);
+  });
+
   it("a signed-in user skips Polar on /auth/login", async () => {
     const kit = await start();
     const browser = new TestBrowser();

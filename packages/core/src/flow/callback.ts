@@ -32,7 +32,10 @@ export async function completeLogin(
   }
   const cookieHeader = request.headers.cookie;
   const hadCookie = flow.transactions.has(cookieHeader, state);
-  if (hadCookie) clearCookies([flow.transactions.clear(state)]);
+  clearCookies([
+    ...(hadCookie ? [flow.transactions.clear(state)] : []),
+    ...flow.transactions.clearAbandoned(cookieHeader, state),
+  ]);
   const transaction = await flow.transactions.read(cookieHeader, state);
   if (!transaction) {
     if (query.get("error") === "access_denied") throw new PolarLoginError("access_denied");

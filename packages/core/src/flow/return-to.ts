@@ -1,5 +1,5 @@
 /** Longest `returnTo` accepted; longer ones fall back to the default. */
-export const MAX_RETURN_TO_LENGTH = 2048;
+export const MAX_RETURN_TO_LENGTH = 1024;
 
 /**
  * Where a login may send the browser afterwards: only a path on the app's own origin.

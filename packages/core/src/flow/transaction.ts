@@ -23,7 +23,16 @@ export interface TransactionCookies {
   /** True when a cookie for this `state` was sent at all (to tell "missing" from "invalid"). */
   has(cookieHeader: string | undefined, state: string): boolean;
   clear(state: string): string;
+  /**
+   * `Set-Cookie`s clearing the other attempts' cookies when more than
+   * {@link MAX_PENDING_TRANSACTIONS} came with this request (abandoned sign-ins would
+   * otherwise grow the callback's Cookie header towards the server's limit); else none.
+   */
+  clearAbandoned(cookieHeader: string | undefined, state: string): string[];
 }
+
+/** Pending sign-in attempts (tabs) kept before the callback clears the others. */
+export const MAX_PENDING_TRANSACTIONS = 4;
 
 /**
  * Each login attempt gets its own cookie, named after a hash of its `state`, so two tabs
@@ -77,6 +86,17 @@ export function createTransactionCookies(options: {
     },
     clear(state) {
       return clearCookie(name(state), callbackPath, secure);
+    },
+    clearAbandoned(cookieHeader, state) {
+      if (!cookieHeader) return [];
+      const own = name(state);
+      const prefix = `${baseName}_tx_`;
+      const others = cookieHeader
+        .split(";")
+        .map((part) => part.trim().split("=", 1)[0]!)
+        .filter((cookie) => cookie.startsWith(prefix) && cookie !== own);
+      if (others.length < MAX_PENDING_TRANSACTIONS) return [];
+      return [...new Set(others)].map((cookie) => clearCookie(cookie, callbackPath, secure));
     },
   };
 }
