@@ -10,12 +10,12 @@ import {
 } from "@polar-oauth/core/setup";
 import { type Command, Option } from "commander";
 import { confirm } from "../confirm.js";
+import { startCredentialRun } from "../credential-run.js";
 import {
   CREDENTIAL_FORMATS,
   type CredentialTarget,
   credentialEntries,
   describeTarget,
-  resolveCredentialTarget,
   storeCredentials,
 } from "../credentials.js";
 import {
@@ -29,9 +29,8 @@ import {
   type ExistingCredentials,
   findExistingCredentials,
   type LayeredEnv,
-  layerEnv,
 } from "../env-sources.js";
-import { credentialVariableNames, defaultEnvFile, resolveEnvironment } from "../environment.js";
+import { credentialVariableNames } from "../environment.js";
 import { CliError, EXIT, type ExitCode, usageError } from "../exit-codes.js";
 import { withProgress } from "../progress.js";
 import { readClient } from "../read-client.js";
@@ -42,7 +41,7 @@ import {
   type RunContext,
   registrationContext,
 } from "../run-context.js";
-import { describeServer, resolveServer } from "../server.js";
+import { describeServer } from "../server.js";
 
 /** Flags of `polar-oauth bootstrap`. */
 export interface BootstrapOptions extends CommonOptions, DesiredClientFlags {
@@ -149,23 +148,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
  * or `--yes`, else 2). A client Polar no longer has is reported, never re-created silently.
  */
 export async function bootstrap(options: BootstrapOptions, run: RunContext): Promise<ExitCode> {
-  const { io, output, redactor } = run;
-  const environment = resolveEnvironment(options.env, io.env);
-  if (options.json && options.format) {
-    throw usageError("--json and --format both use stdout: use --out FILE with --json.");
-  }
-  const target = resolveCredentialTarget({
-    out: options.out,
-    format: options.format,
-    printSecrets: options.printSecrets,
-    stdoutIsTTY: io.stdout.isTTY === true,
-    defaultPath: defaultEnvFile(environment),
-    cwd: io.cwd,
-  });
-  if (target.kind === "stdout") output.reserveStdout();
-  const layered = await layerEnv(io.env, target.kind === "file" ? target.path : undefined, io.cwd);
-  redactor.addEnvironment(layered.values);
-  const server = resolveServer(options.server, layered.values, environment);
+  const { io } = run;
+  const { environment, target, layered, server } = await startCredentialRun(options, run);
   const desired = await loadDesiredClient({
     environment,
     flags: options,

@@ -4,17 +4,17 @@ import {
   registerClient,
 } from "@polar-oauth/core/setup";
 import { type Command, Option } from "commander";
+import { startCredentialRun } from "../credential-run.js";
 import {
   CREDENTIAL_FORMATS,
   credentialEntries,
   describeTarget,
-  resolveCredentialTarget,
   storeCredentials,
 } from "../credentials.js";
 import { assertWritable } from "../dotenv-file.js";
-import { findExistingCredentials, layerEnv } from "../env-sources.js";
-import { credentialVariableNames, defaultEnvFile, resolveEnvironment } from "../environment.js";
-import { CliError, EXIT, type ExitCode, usageError } from "../exit-codes.js";
+import { findExistingCredentials } from "../env-sources.js";
+import { credentialVariableNames } from "../environment.js";
+import { CliError, EXIT, type ExitCode } from "../exit-codes.js";
 import { withProgress } from "../progress.js";
 import { readClient } from "../read-client.js";
 import {
@@ -24,7 +24,6 @@ import {
   type RunContext,
   registrationContext,
 } from "../run-context.js";
-import { resolveServer } from "../server.js";
 
 /** Flags of `polar-oauth rotate`. */
 export interface RotateOptions extends CommonOptions {
@@ -80,22 +79,7 @@ export function rotateCommand(
  */
 export async function rotate(options: RotateOptions, run: RunContext): Promise<ExitCode> {
   const { io, output, redactor } = run;
-  const environment = resolveEnvironment(options.env, io.env);
-  if (options.json && options.format) {
-    throw usageError("--json and --format both use stdout: use --out FILE with --json.");
-  }
-  const target = resolveCredentialTarget({
-    out: options.out,
-    format: options.format,
-    printSecrets: options.printSecrets,
-    stdoutIsTTY: io.stdout.isTTY === true,
-    defaultPath: defaultEnvFile(environment),
-    cwd: io.cwd,
-  });
-  if (target.kind === "stdout") output.reserveStdout();
-  const layered = await layerEnv(io.env, target.kind === "file" ? target.path : undefined, io.cwd);
-  redactor.addEnvironment(layered.values);
-  const server = resolveServer(options.server, layered.values, environment);
+  const { environment, target, layered, server } = await startCredentialRun(options, run);
   const existing = findExistingCredentials(layered, environment, io.env);
   const names = credentialVariableNames(environment);
   const accessToken = accessTokenOf(layered.values);
