@@ -1,3 +1,4 @@
+import type { PolarClientMetadata } from "./registration-rules.js";
 /** An organization fixture users can administer (the subject of `sub_type=organization` tokens). */
 export interface FixtureOrganization {
   /** UUID, used as the token `sub` for organization tokens. */
@@ -88,22 +89,12 @@ export interface ClientRegistration extends ClientMetadataInput {
 }
 
 /** What `POST /v1/oauth2/register` answers (201). */
-export interface RegisteredClientResponse {
+export interface RegisteredClientResponse extends PolarClientMetadata {
   client_id: string;
   /** Omitted for `token_endpoint_auth_method: "none"` (as is `client_secret_expires_at`). */
   client_secret?: string;
   client_id_issued_at: number;
   client_secret_expires_at?: number;
-  client_name: string;
-  redirect_uris: string[];
-  token_endpoint_auth_method: TokenEndpointAuthMethod;
-  grant_types: GrantType[];
-  response_types: string[];
-  scope: string;
-  client_uri?: string;
-  logo_uri?: string;
-  tos_uri?: string;
-  policy_uri?: string;
   registration_client_uri: string;
   registration_access_token: string;
 }
