@@ -114,7 +114,7 @@ function describeValidationDetail(detail: unknown): string {
  * Text a server sent, made safe to put in an error: control characters and anything shaped
  * like a Polar credential (`polar_cs_…`, `polar_at_…`, …) removed, at most 200 characters.
  */
-function serverText(text: string): string {
+export function serverText(text: string): string {
   const clean = text
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
     .replace(/[\u0000-\u001f\u007f]+/g, " ")
