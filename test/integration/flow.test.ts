@@ -85,7 +85,7 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
       ["none", "the organizations API"],
     ] as const)(
       "%s client: user sub, and the organization (via %s) in the session and /auth/me",
-      async (authMethod) => {
+      async (authMethod, _source) => {
         const kit = await start({
           subType: "organization",
           authMethod,
