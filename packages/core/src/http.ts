@@ -133,7 +133,8 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-function describeNetworkFailure(error: unknown, timeoutMs: number): string {
+/** Why a request got no answer, in words: a timeout, or the connection error code. */
+export function describeNetworkFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return `no answer within ${timeoutMs} ms`;
   }

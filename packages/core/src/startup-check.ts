@@ -34,7 +34,7 @@ export interface VerifyRegistrationOptions extends Pick<HttpOptions, "fetch"> {
  * also checks the token endpoint auth method and scopes; without one it asks Polar's JSON
  * authorize API (see {@link probeAuthorization}), which answers 400 to an unknown client or
  * an unregistered redirect URI.
- * One request (plus discovery, once, for a custom server), bounded by the config's timeout.
+ * One request, bounded by the config's timeout.
  *
  * Throws {@link RedirectUriMismatchError} (with the closest registered URI and the difference
  * in words), {@link RegistrationMismatchError}, or {@link PolarUnreachableError}.

@@ -8,7 +8,7 @@ import {
   RedirectUriMismatchError,
   RegistrationMismatchError,
 } from "./errors.js";
-import { isRecord, parseRetryAfter, serverText } from "./http.js";
+import { describeNetworkFailure, isRecord, parseRetryAfter, serverText } from "./http.js";
 import { authorizationApiEndpoint } from "./server/polar-servers.js";
 import type { RegistrationCheck } from "./startup-check.js";
 
@@ -85,12 +85,7 @@ export async function probeAuthorization(
       await response.body?.cancel();
     }
   } catch (error) {
-    throw new PolarUnreachableError(
-      url.origin,
-      (error as Error).name === "TimeoutError"
-        ? `no answer within ${config.timeoutMs} ms`
-        : "connection failed",
-    );
+    throw new PolarUnreachableError(url.origin, describeNetworkFailure(error, config.timeoutMs));
   }
   const status = response.status;
   if (status === 429) {
