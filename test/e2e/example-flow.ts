@@ -75,16 +75,16 @@ async function expectConsentPage(page: Page, run: DevRun): Promise<void> {
 /** The dashboard's fields. */
 async function dashboard(page: Page) {
   const text = (id: string) => page.locator(`#${id}`).textContent();
+  const organization = page.locator("#organization");
   return {
     email: await text("email"),
     sub: await text("sub"),
     subType: await text("sub-type"),
     scopes: await text("scopes"),
-    /** The chosen organization's id (organization sign-ins), else null. */
-    organization:
-      (await page.locator("#organization").count()) > 0
-        ? await page.locator("#organization").getAttribute("data-id")
-        : null,
+    // The chosen organization's id, shown after organization sign-ins only.
+    ...((await organization.count()) > 0
+      ? { organization: await organization.getAttribute("data-id") }
+      : {}),
   };
 }
 
