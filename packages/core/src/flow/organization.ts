@@ -25,6 +25,12 @@ function canListOrganizations(scopes: readonly string[]): boolean {
   return ORGANIZATION_READ_SCOPES.some((scope) => scopes.includes(scope));
 }
 
+/** Longer names or slugs are left out rather than sealed into every request's cookie. */
+const MAX_LABEL_LENGTH = 256;
+
+const label = (value: unknown): value is string =>
+  typeof value === "string" && value.length <= MAX_LABEL_LENGTH;
+
 interface ListedOrganization {
   id: string;
   name?: string;
@@ -38,8 +44,8 @@ function listedOrganizations(body: unknown): ListedOrganization[] {
     const org = item as Record<string, unknown>;
     if (typeof org?.id !== "string") return [];
     const listed: ListedOrganization = { id: org.id };
-    if (typeof org.name === "string") listed.name = org.name;
-    if (typeof org.slug === "string") listed.slug = org.slug;
+    if (label(org.name)) listed.name = org.name;
+    if (label(org.slug)) listed.slug = org.slug;
     return [listed];
   });
 }
