@@ -119,6 +119,17 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
       },
     );
 
+    it("prompt: consent by default and instead of none (the picker must show); login is kept", async () => {
+      const kit = await start({ subType: "organization" });
+      const promptOf = async (query: string) => {
+        const login = await fetch(`${kit.url}/auth/login${query}`, { redirect: "manual" });
+        return new URL(login.headers.get("location")!).searchParams.get("prompt");
+      };
+      expect(await promptOf("")).toBe("consent");
+      expect(await promptOf("?prompt=none")).toBe("consent");
+      expect(await promptOf("?prompt=login")).toBe("login");
+    });
+
     it("a confidential client without organizations:read knows the organization's id only", async () => {
       const kit = await start({ subType: "organization", scopes: "openid email" });
       const browser = new TestBrowser();
