@@ -1,6 +1,6 @@
 import type { KoaContext } from "oidc-provider";
-import type { EmulatorEnv } from "../emulator-env.js";
 import { sendInvalidToken, sendUnauthorized } from "../api-caller.js";
+import type { EmulatorEnv } from "../emulator-env.js";
 import { allowCors, bearerToken, sendJson } from "../http-utils.js";
 import { splitScope } from "../scopes.js";
 import { subjectOfToken } from "../token-lookup.js";
@@ -35,9 +35,9 @@ export function handleUserinfo(ctx: KoaContext, env: EmulatorEnv): void {
   const token = bearerToken(ctx);
   // Polar's get_token (server/polar/oauth2/dependencies.py): no bearer → 401 Unauthorized in
   // Polar's own error shape; an unknown, expired or revoked token → 401 invalid_token.
-  if (!token) return sendUnauthorized(ctx);
-  const payload = env.store.find("AccessToken", token);
+  const payload = token ? env.store.find("AccessToken", token) : undefined;
   const claims = payload ? userinfoClaims(env, payload) : undefined;
-  if (!claims) return sendInvalidToken(ctx);
-  sendJson(ctx, 200, claims);
+  if (!token) sendUnauthorized(ctx);
+  else if (!claims) sendInvalidToken(ctx);
+  else sendJson(ctx, 200, claims);
 }
