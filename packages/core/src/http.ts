@@ -69,11 +69,16 @@ export async function requestPolar(
 
 function errorFromResponse(endpoint: string, status: number, body: unknown): PolarApiError {
   if (isRecord(body) && typeof body.error === "string") {
-    const error = /^[a-z_]{1,64}$/.test(body.error) ? body.error : "error";
-    const description =
+    // OAuth errors are snake_case (`invalid_client`); Polar's own are a class name with a
+    // `detail` string (`{"error":"NotPermitted","detail":"Not permitted"}`).
+    const error = /^(?:[a-z_]{1,64}|[A-Z][A-Za-z]{1,63})$/.test(body.error) ? body.error : "error";
+    const text =
       typeof body.error_description === "string"
-        ? `: ${serverText(body.error_description).replace(/[.\s]+$/, "")}`
-        : "";
+        ? body.error_description
+        : typeof body.detail === "string"
+          ? body.detail
+          : undefined;
+    const description = text === undefined ? "" : `: ${serverText(text).replace(/[.\s]+$/, "")}`;
     return new PolarApiError(
       endpoint,
       status,
