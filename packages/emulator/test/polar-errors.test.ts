@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { completeAuthorization, POLAR_SCOPES } from "../src/index.js";
-import { authorizeUrl, emulator, redeemCode, register, registerOk } from "./helpers.js";
+import { authorizeUrl, emulator, postForm, redeemCode, register, registerOk } from "./helpers.js";
 
 describe("Polar's own error shapes on 401/403", () => {
   it("userinfo without a token is 401 {error: Unauthorized, detail} (get_token in server/polar/oauth2/dependencies.py)", async () => {
@@ -50,5 +50,17 @@ describe("the server's scope list is authoritative (option scopes)", () => {
     expect(redirectTo.searchParams.get("error")).toBeNull();
     const tokens = (await redeemCode(emu, client, redirectTo.searchParams.get("code")!)).body;
     expect(String(tokens.scope).split(" ").sort()).toEqual(["email", "openid"]);
+  });
+});
+
+describe("revoke and introspect are for confidential clients (CLIENT_AUTH_METHODS)", () => {
+  it("a public client calling them is 401 invalid_client", async () => {
+    const emu = await emulator();
+    const client = await registerOk(emu, { token_endpoint_auth_method: "none" });
+    for (const path of ["/v1/oauth2/revoke", "/v1/oauth2/introspect"]) {
+      const answer = await postForm(emu, path, { token: "x", client_id: client.client_id });
+      expect(answer.status, path).toBe(401);
+      expect(answer.body.error, path).toBe("invalid_client");
+    }
   });
 });
