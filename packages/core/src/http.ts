@@ -68,6 +68,18 @@ export async function requestPolar(
 }
 
 function errorFromResponse(endpoint: string, status: number, body: unknown): PolarApiError {
+  // Schema errors: FastAPI's `{detail: [...]}`, which Polar sends as
+  // `{"error":"RequestValidationError","detail":[...]}`.
+  if (isRecord(body) && Array.isArray(body.detail)) {
+    const fields = body.detail.map(describeValidationDetail).join("; ");
+    return new PolarApiError(
+      endpoint,
+      status,
+      `${endpoint} rejected the request (${status}): ${fields}.`,
+      "invalid_request",
+      "POLAR_VALIDATION_FAILED",
+    );
+  }
   if (isRecord(body) && typeof body.error === "string") {
     // OAuth errors are snake_case (`invalid_client`); Polar's own are a class name with a
     // `detail` string (`{"error":"NotPermitted","detail":"Not permitted"}`).
@@ -84,16 +96,6 @@ function errorFromResponse(endpoint: string, status: number, body: unknown): Pol
       status,
       `${endpoint} failed with ${status} ${error}${description}.`,
       error,
-    );
-  }
-  if (isRecord(body) && Array.isArray(body.detail)) {
-    const fields = body.detail.map(describeValidationDetail).join("; ");
-    return new PolarApiError(
-      endpoint,
-      status,
-      `${endpoint} rejected the request (${status}): ${fields}.`,
-      "invalid_request",
-      "POLAR_VALIDATION_FAILED",
     );
   }
   if (isRecord(body) && typeof body.detail === "string") {

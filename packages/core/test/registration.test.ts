@@ -406,10 +406,11 @@ describe("Polar's error answers", () => {
     expect(error.retryAfterSeconds).toBe(42);
   });
 
-  it("422 schema errors name the field", async () => {
+  it("422 schema errors name the field (Polar's body carries error: RequestValidationError)", async () => {
     polar.override = () => ({
       status: 422,
       body: {
+        error: "RequestValidationError",
         detail: [
           { loc: ["body", "redirect_uris", 0], msg: "URL scheme not permitted", type: "x" },
           { loc: ["body", "logo_uri"], msg: "invalid or missing URL scheme" },

@@ -26,7 +26,7 @@ export interface ValidationIssue {
 /** Outcome of `checkClientMetadata`: stored metadata, or the status and body to answer with. */
 export type RegistrationCheck =
   | { ok: true; metadata: PolarClientMetadata; clientId?: string }
-  | { ok: false; status: 422; body: { detail: ValidationIssue[] } }
+  | { ok: false; status: 422; body: { error: "RequestValidationError"; detail: ValidationIssue[] } }
   | { ok: false; status: 400; body: { error: string; error_description: string } };
 
 const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
@@ -270,7 +270,9 @@ export function checkClientMetadata(
     issue("enum", ["default_sub_type"], literalMessage(["user", "organization"]), subType);
   }
 
-  if (issues.length > 0) return { ok: false, status: 422, body: { detail: issues } };
+  // Polar's request_validation_exception_handler (server/polar/exception_handlers.py) adds `error`.
+  if (issues.length > 0)
+    return { ok: false, status: 422, body: { error: "RequestValidationError", detail: issues } };
 
   const supported = new Set(supportedScopes);
   const unknownScopes = splitScope(scope).filter((s) => !supported.has(s));

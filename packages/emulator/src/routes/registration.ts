@@ -233,7 +233,7 @@ export async function handleList(ctx: KoaContext, env: EmulatorEnv): Promise<voi
     });
   }
   if (detail.length > 0 || page === undefined || limit === undefined) {
-    sendJson(ctx, 422, { detail });
+    sendJson(ctx, 422, { error: "RequestValidationError", detail });
     return;
   }
   const { items, totalCount } = env.clients.listByOwner(owner.id, page, limit);
