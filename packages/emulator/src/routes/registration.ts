@@ -54,6 +54,9 @@ function sendInvalidJson(ctx: KoaContext): void {
   sendOAuthError(ctx, 400, "invalid_request", "The request body must be a JSON object.");
 }
 
+/** A caller client management lets through: anonymous, a registration token or a web session. */
+type ManagementCaller = Exclude<ApiCaller, { kind: "api_token" | "invalid_token" }>;
+
 /**
  * Polar's `WebUserOrAnonymous` (server/polar/auth/dependencies.py): anonymous callers and web
  * sessions pass; an API token (PAT, OAuth access token) is refused with 403 `NotPermitted`, an
@@ -62,7 +65,7 @@ function sendInvalidJson(ctx: KoaContext): void {
 async function webUserOrAnonymous(
   ctx: KoaContext,
   env: EmulatorEnv,
-): Promise<Exclude<ApiCaller, { kind: "api_token" | "invalid_token" }> | undefined> {
+): Promise<ManagementCaller | undefined> {
   const caller = await identifyCaller(ctx, env);
   if (caller.kind === "invalid_token") return void sendInvalidToken(ctx);
   if (caller.kind === "api_token") return void sendNotPermitted(ctx);
@@ -98,7 +101,7 @@ export async function handleRegister(ctx: KoaContext, env: EmulatorEnv): Promise
 function authorizeManagement(
   ctx: KoaContext,
   env: EmulatorEnv,
-  caller: Exclude<ApiCaller, { kind: "api_token" | "invalid_token" }>,
+  caller: ManagementCaller,
   clientId: string,
 ): ClientRecord | undefined {
   if (caller.kind === "anonymous") {
