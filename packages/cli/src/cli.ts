@@ -21,7 +21,7 @@ Examples:
   $ polar-oauth bootstrap --env production --out .env.production --yes
   $ polar-oauth check --env production --env-file .env.production
   $ polar-oauth doctor
-  $ POLAR_ACCESS_TOKEN=polar_pat_… polar-oauth clients list
+  $ polar-oauth clients list
 `;
 
 const USAGE_ERRORS = new Set([

@@ -71,11 +71,5 @@ function describeApiError(error: PolarApiError): string {
   if (error.status >= 500) {
     return `Polar answered ${error.status} on ${error.endpoint}: a server error. Nothing was changed; try again later.`;
   }
-  if (error.endpoint === "client registration" && (error.status === 401 || error.status === 403)) {
-    return `${error.message} Fix: set POLAR_ACCESS_TOKEN to a Personal Access Token allowed to register clients.`;
-  }
-  if (error.endpoint === "client list" && (error.status === 401 || error.status === 403)) {
-    return `${error.message} Fix: set POLAR_ACCESS_TOKEN to a valid Personal Access Token.`;
-  }
   return error.message;
 }

@@ -7,6 +7,7 @@ import {
   validateRedirectUri,
 } from "@polar-oauth/core/setup";
 import { usageError } from "./exit-codes.js";
+import { withPolarNote } from "./redirect-uri-note.js";
 
 /** Default name of the checked-in desired-state file. */
 export const DESIRED_CLIENT_FILE = "polar-oauth.json";
@@ -123,6 +124,7 @@ export async function loadDesiredClient(options: {
       if (!verdict.ok && !known) {
         problems.push(`${where(["redirect_uris", index])}: ${verdict.problem} ${verdict.fix}`);
       }
+      withPolarNote(problems, uri, environment);
     });
   }
   if (problems.length > 0 || !parsed.success) {

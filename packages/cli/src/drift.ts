@@ -1,9 +1,4 @@
-import {
-  type ClientMetadata,
-  POLAR_SCOPES,
-  parseScopes,
-  type RegisteredClient,
-} from "@polar-oauth/core/setup";
+import { type ClientMetadata, parseScopes, type RegisteredClient } from "@polar-oauth/core/setup";
 import type { Colors } from "./output.js";
 
 /** One field where the registered client differs from the desired one. */
@@ -45,8 +40,11 @@ const URL_FIELDS = ["client_uri", "logo_uri", "tos_uri", "policy_uri"] as const;
 /**
  * Compares the desired client (seed defaults applied) with what Polar has, field by field.
  * Redirect URIs are compared as exact strings after applying Polar's normalisation to the
- * desired ones, in order. An absent desired `scope` means Polar's default: every scope.
- * `default_sub_type` is never compared: Polar's server drops it (see the notes).
+ * desired ones, in order. Polar's PUT merges over what it stores, so a URI field the desired
+ * state leaves out but Polar has is a note (it cannot be cleared), not drift. An absent
+ * desired `scope` means the server's default (every scope *it* supports, a list Polar grows):
+ * whatever is stored is accepted; a named scope set is compared exactly. `default_sub_type`
+ * is never compared: Polar's server drops it (see the notes).
  */
 export function diffClient(desired: ClientMetadata, registered: RegisteredClient): ClientDiff {
   const changes: FieldChange[] = [];
@@ -71,6 +69,12 @@ export function diffClient(desired: ClientMetadata, registered: RegisteredClient
   for (const field of URL_FIELDS) {
     const from = registered[field] ?? undefined;
     const to = desired[field];
+    if (to === undefined && from !== undefined) {
+      notes.push(
+        `${field} is ${JSON.stringify(from)} at Polar but not in the desired state. Polar cannot clear it (an update keeps omitted fields). Keep it (add it to the desired state to silence this note), or register a new client without it with --force-new.`,
+      );
+      continue;
+    }
     if (
       (from === undefined ? undefined : polarStoredUri(from)) !==
       (to === undefined ? undefined : polarStoredUri(to))
@@ -103,11 +107,8 @@ export function diffClient(desired: ClientMetadata, registered: RegisteredClient
   );
   if (grants) changes.push(grants);
 
-  const registeredScopes = registered.scope ? parseScopes(registered.scope) : [...POLAR_SCOPES];
-  if (desired.scope === undefined) {
-    const missing = POLAR_SCOPES.filter((scope) => !registeredScopes.includes(scope));
-    if (missing.length > 0) changes.push({ field: "scope", added: missing, removed: [] });
-  } else {
+  if (desired.scope !== undefined) {
+    const registeredScopes = parseScopes(registered.scope ?? "");
     const scope = listChange("scope", registeredScopes, parseScopes(desired.scope), false);
     if (scope) changes.push(scope);
   }

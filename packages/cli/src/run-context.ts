@@ -51,25 +51,32 @@ export function addEnvFileOption(command: Command): Command {
 
 /**
  * The context for core's registration API: server, timeout from `POLAR_TIMEOUT_MS`
- * (default 5000 ms), and the credentials to use.
+ * (default 5000 ms), and the client's registration token. There is no Personal Access Token
+ * here: Polar refuses every API token on client management (403 `NotPermitted`).
  */
 export function registrationContext(
   server: PolarServer,
   env: Readonly<Record<string, string | undefined>>,
-  credentials: { accessToken?: string | undefined; registrationAccessToken?: string | undefined },
+  registrationAccessToken?: string | undefined,
 ): RegistrationContext {
   const timeout = Number(env.POLAR_TIMEOUT_MS);
   return {
     server,
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
-    accessToken: credentials.accessToken || undefined,
-    registrationAccessToken: credentials.registrationAccessToken || undefined,
+    registrationAccessToken: registrationAccessToken || undefined,
   };
 }
 
-/** `POLAR_ACCESS_TOKEN` (a Personal Access Token), trimmed, or undefined. */
-export function accessTokenOf(
+/**
+ * One line when `POLAR_ACCESS_TOKEN` is set: the CLI never sends it, because Polar answers
+ * 403 `NotPermitted` to a Personal Access Token on every client-management endpoint.
+ */
+export function noteIgnoredAccessToken(
   env: Readonly<Record<string, string | undefined>>,
-): string | undefined {
-  return env.POLAR_ACCESS_TOKEN?.trim() || undefined;
+  output: Output,
+): void {
+  if (!env.POLAR_ACCESS_TOKEN?.trim()) return;
+  output.line(
+    `${output.colors.dim("note:")} POLAR_ACCESS_TOKEN is ignored: Polar refuses Personal Access Tokens on client management (403); polar-oauth registers anonymously and manages each client with its registration token.`,
+  );
 }

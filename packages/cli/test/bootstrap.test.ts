@@ -147,6 +147,54 @@ describe("bootstrap: first run, second run, drift", () => {
     expect(result.stdout).toContain('client_uri: (not set) → "https://dev.example.com"');
     expect(emulator.stats().requests.register).toBe(1);
   });
+
+  test("a URI field left out of the desired state is a note Polar cannot clear, with the choices, never drift that comes back", async () => {
+    const wanted = [...DEV, "--redirect-uri", "https://dev.example.com/auth/callback"];
+    const updates = emulator.stats().requests.registration_update;
+    for (let i = 0; i < 2; i++) {
+      const result = await runBin([...wanted, "--apply"], { cwd: dir, env: env() });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/is up to date/);
+      expect(result.stdout).toContain(
+        'client_uri is "https://dev.example.com" at Polar but not in the desired state. Polar cannot clear it',
+      );
+      expect(result.stdout).toMatch(
+        /Keep it .* or register a new client without it with --force-new/,
+      );
+    }
+    expect(emulator.stats().requests.registration_update).toBe(updates);
+  });
+});
+
+describe("bootstrap and the server's scope default", () => {
+  test("no --scope: whatever every-scope list the server stored is not drift; a named scope set is compared exactly", async () => {
+    const scopes = ["openid", "profile", "email", "user:read", "widgets:read"];
+    const server = await startEmulator({ port: 0, rateLimits: false, scopes });
+    try {
+      const dir = await tempDir();
+      const run = (extra: string[] = []) =>
+        runBin([...DEV, ...extra], { cwd: dir, env: { POLAR_SERVER: server.url } });
+      expect((await run()).code).toBe(0);
+      const vars = await readEnvFile(join(dir, ".env.development.local"));
+      const again = await run();
+      expect(again.code).toBe(0);
+      expect(again.stdout).toMatch(/is up to date/);
+
+      const narrowed = await run(["--scope", "openid email"]);
+      expect(narrowed.code).toBe(2);
+      expect(narrowed.stdout).toMatch(/- widgets:read/);
+      expect((await run(["--scope", "openid email", "--apply"])).code).toBe(0);
+      const stored = await fetch(`${server.url}/v1/oauth2/register/${vars.POLAR_CLIENT_ID_DEV}`, {
+        headers: { authorization: `Bearer ${vars.POLAR_REGISTRATION_TOKEN_DEV}` },
+      });
+      expect(((await stored.json()) as { scope: string }).scope).toBe("openid email");
+      expect((await run(["--scope", "openid email"])).stdout).toMatch(/is up to date/);
+      // Dropping --scope again: the server's default is authoritative, the stored set is kept.
+      expect((await run()).stdout).toMatch(/is up to date/);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe("bootstrap: crash safety and existing credentials", () => {

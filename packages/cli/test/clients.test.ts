@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@polar-oauth/emulator";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -17,10 +17,12 @@ let env: Record<string, string>;
 const FILE = ".env.production";
 const PROD = ["--env", "production", "--env-file", FILE];
 const APP_URI = "https://app.example.com/auth/callback";
+const DEV_URI = "http://localhost:3000/auth/callback";
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, rateLimits: false });
   const alice = emulator.fixtures.users.find((user) => user.email === "alice@example.com")!;
+  // A Personal Access Token in the environment: the CLI must never send it (Polar answers 403).
   env = { POLAR_SERVER: emulator.url, POLAR_ACCESS_TOKEN: rememberPat(alice.pat) };
   dir = await tempDir();
 });
@@ -32,24 +34,26 @@ afterAll(async () => {
 
 const run = (args: string[]) => runBin(args, { cwd: dir, env });
 
-interface ListedClient {
-  client_id: string;
-  redirect_uris: string[];
-  client_name: string;
-}
-
-/** The PAT owner's clients, straight from the emulator (the CLI's own list is tested once). */
-async function listJson(): Promise<ListedClient[]> {
-  const response = await fetch(`${emulator.url}/v1/oauth2/?limit=100`, {
-    headers: { authorization: `Bearer ${env.POLAR_ACCESS_TOKEN}` },
+/** A client read straight from the emulator with its registration token. */
+async function readBack(clientId: string, token: string) {
+  const response = await fetch(`${emulator.url}/v1/oauth2/register/${clientId}`, {
+    headers: { authorization: `Bearer ${token}` },
   });
-  return ((await response.json()) as { items: ListedClient[] }).items;
+  return {
+    status: response.status,
+    body: (await response.json()) as { client_name: string; redirect_uris: string[] },
+  };
 }
 
-describe("clients and rotate, with a Personal Access Token", () => {
-  let clientId: string;
+const IGNORED_NOTE =
+  /^note: POLAR_ACCESS_TOKEN is ignored: Polar refuses Personal Access Tokens on client management \(403\)/m;
 
-  test("production bootstrap with a PAT creates a new 0600 file", async () => {
+describe("clients and rotate, with registration tokens only", () => {
+  let clientId: string;
+  let token: string;
+  let devId: string;
+
+  test("bootstrap registers anonymously although POLAR_ACCESS_TOKEN is set, and says it is ignored", async () => {
     const result = await run([
       "bootstrap",
       "--env",
@@ -62,28 +66,55 @@ describe("clients and rotate, with a Personal Access Token", () => {
       FILE,
     ]);
     expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(IGNORED_NOTE);
+    expect(result.stdout.match(/POLAR_ACCESS_TOKEN/g)).toHaveLength(1);
     expect(await modeOf(join(dir, FILE))).toBe(0o600);
-    clientId = (await readEnvFile(join(dir, FILE))).POLAR_CLIENT_ID_PROD!;
+    const vars = await readEnvFile(join(dir, FILE));
+    clientId = vars.POLAR_CLIENT_ID_PROD!;
+    token = vars.POLAR_REGISTRATION_TOKEN_PROD!;
     expect(result.stdout).toContain(`Registered Polar client ${clientId} (production)`);
+    // Anonymous: no account owns it, so the PAT owner's dashboard list does not show it.
+    const dev = await run(["bootstrap", "--name", "Shop (dev)", "--redirect-uri", DEV_URI]);
+    expect(dev.code).toBe(0);
+    devId = (await readEnvFile(join(dir, ".env.development.local"))).POLAR_CLIENT_ID_DEV!;
   });
 
-  test("list: table and --json, no secrets", async () => {
+  test("list: every environment's known client, read back one by one; says where account-owned clients are", async () => {
     const table = await run(["clients", "list", ...PROD]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^CLIENT ID\s+NAME\s+AUTH METHOD\s+REDIRECT URIS\s+ISSUED$/m);
+    expect(table.stdout).toMatch(
+      /^ENVIRONMENT\s+CLIENT ID\s+NAME\s+AUTH METHOD\s+REDIRECT URIS\s+STATUS$/m,
+    );
+    expect(table.stdout).toMatch(new RegExp(`^development\\s+${devId}\\s+Shop \\(dev\\)\\s`, "m"));
     expect(table.stdout).toMatch(
       new RegExp(
-        `^${clientId} \\*\\s+Shop\\s+client_secret_post\\s+${APP_URI.replace(/\./g, "\\.")}`,
+        `^production\\s+${clientId}\\s+Shop\\s+client_secret_post\\s+${APP_URI.replace(/\./g, "\\.")}\\s+ok$`,
         "m",
       ),
     );
-    expect(table.stdout).toMatch(/1 client; \* = production's client\./);
+    expect(table.stdout).toMatch(/2 clients known to this project/);
+    expect(table.stdout).toMatch(
+      /Polar shows the clients owned by your account .* only in its dashboard/,
+    );
     const json = await run(["clients", "list", ...PROD, "--json"]);
     expect(json.code).toBe(0);
-    const clients: ListedClient[] = JSON.parse(json.stdout);
-    expect(clients.map((c) => c.client_id)).toEqual([clientId]);
-    expect(Object.keys(clients[0]!)).not.toContain("client_secret");
-    expect(Object.keys(clients[0]!)).not.toContain("registration_access_token");
+    const clients = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
+    expect(clients.map((c) => [c.environment, c.clientId, c.status])).toEqual([
+      ["development", devId, "ok"],
+      ["production", clientId, "ok"],
+    ]);
+    expect(json.stdout).not.toMatch(/"client_secret"|"registration_access_token"/);
+  });
+
+  test("list names a client it cannot read instead of failing", async () => {
+    const other = await tempDir();
+    await writeFile(
+      join(other, ".env.staging.local"),
+      "POLAR_CLIENT_ID_STAGING=polar_ci_gone\nPOLAR_REGISTRATION_TOKEN_STAGING=polar_crt_wrong\n",
+    );
+    const result = await runBin(["clients", "list"], { cwd: other, env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^staging\s+polar_ci_gone\s+cannot be read: deleted at Polar/m);
   });
 
   test("get: fields and --json (default id from the env file)", async () => {
@@ -99,6 +130,17 @@ describe("clients and rotate, with a Personal Access Token", () => {
       client_name: "Shop",
       redirect_uris: [APP_URI],
     });
+    // Polar returns a confidential client's secret on read; the CLI never prints it.
+    expect(json.stdout).not.toMatch(/"client_secret"/);
+  });
+
+  test("a client without its registration token cannot be managed: the fix names the variable, no PAT hint", async () => {
+    const result = await run(["clients", "get", "polar_ci_someone_elses", ...PROD]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /Managing polar_ci_someone_elses needs its registration token.*POLAR_REGISTRATION_TOKEN_PROD/,
+    );
+    expect(result.stderr).not.toContain("POLAR_ACCESS_TOKEN");
   });
 
   test("update: --dry-run changes nothing; then the change lands", async () => {
@@ -106,7 +148,7 @@ describe("clients and rotate, with a Personal Access Token", () => {
     const dry = await run(["clients", "update", ...PROD, "--add-redirect-uri", extra, "--dry-run"]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`+ ${extra}`);
-    expect((await listJson())[0]!.redirect_uris).toEqual([APP_URI]);
+    expect((await readBack(clientId, token)).body.redirect_uris).toEqual([APP_URI]);
 
     const applied = await run([
       "clients",
@@ -119,8 +161,10 @@ describe("clients and rotate, with a Personal Access Token", () => {
     ]);
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain('client_name: "Shop" → "Shop 2"');
-    const [listed] = await listJson();
-    expect(listed).toMatchObject({ client_name: "Shop 2", redirect_uris: [APP_URI, extra] });
+    expect((await readBack(clientId, token)).body).toMatchObject({
+      client_name: "Shop 2",
+      redirect_uris: [APP_URI, extra],
+    });
 
     const back = await run([
       "clients",
@@ -139,18 +183,36 @@ describe("clients and rotate, with a Personal Access Token", () => {
     });
   });
 
-  test("rotate leaves two clients until the old one is deleted", async () => {
+  test("update says when it refuses a redirect URI Polar itself would accept", async () => {
+    const result = await run([
+      "clients",
+      "update",
+      ...PROD,
+      "--add-redirect-uri",
+      "https://user@app.example.com/auth/callback",
+    ]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/it has userinfo/);
+    expect(result.stderr).toMatch(
+      /it has userinfo .*\(Polar itself would register it; polar-oauth refuses it on purpose/,
+    );
+  });
+
+  test("rotate leaves two clients until the old one is deleted; delete says what Polar really does", async () => {
     const rotated = await run(["rotate", "--env", "production", "--out", FILE]);
     expect(rotated.code).toBe(0);
     const vars = await readEnvFile(join(dir, FILE));
     const newId = vars.POLAR_CLIENT_ID_PROD!;
     expect(newId).not.toBe(clientId);
     expect(vars.POLAR_PREVIOUS_CLIENT_ID_PROD).toBe(clientId);
-    expect(vars.POLAR_PREVIOUS_REGISTRATION_TOKEN_PROD).toMatch(/^polar_crt_/);
+    expect(vars.POLAR_PREVIOUS_REGISTRATION_TOKEN_PROD).toBe(token);
     expect(rotated.stdout).toContain(
       `polar-oauth clients delete ${clientId} --env production --env-file ${FILE} --yes`,
     );
-    expect((await listJson()).map((c) => c.client_id).sort()).toEqual([clientId, newId].sort());
+    expect((await readBack(clientId, token)).status).toBe(200);
+    expect((await readBack(newId, vars.POLAR_REGISTRATION_TOKEN_PROD!)).status).toBe(200);
+    const listed = await run(["clients", "list", ...PROD]);
+    expect(listed.stdout).toMatch(new RegExp(`^production \\(previous\\)\\s+${clientId}\\s`, "m"));
 
     // A second rotation before the old client is gone is refused (its token would be lost).
     const again = await run(["rotate", "--env", "production", "--out", FILE]);
@@ -160,14 +222,18 @@ describe("clients and rotate, with a Personal Access Token", () => {
     // Not a terminal and no --yes: refuse, change nothing.
     const refused = await run(["clients", "delete", clientId, ...PROD]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/revokes every access and refresh token/);
+    expect(refused.stderr).toMatch(/Polar soft-deletes it/);
+    expect(refused.stderr).toMatch(
+      /docs say deletion revokes all tokens, but its code revokes none: access tokens it already issued stay valid until they expire/,
+    );
     expect(refused.stdout).toMatch(/Refusing to delete .* pass --yes/);
-    expect(await listJson()).toHaveLength(2);
+    expect((await readBack(clientId, token)).status).toBe(200);
 
     const deleted = await run(["clients", "delete", clientId, ...PROD, "--yes"]);
     expect(deleted.code).toBe(0);
     expect(deleted.stdout).toContain(`Deleted Polar client ${clientId}`);
-    expect((await listJson()).map((c) => c.client_id)).toEqual([newId]);
+    expect(deleted.stdout).toMatch(/access tokens it already issued stay valid until they expire/);
+    expect((await readBack(clientId, token)).status).toBe(401);
     const after = await readEnvFile(join(dir, FILE));
     expect(after.POLAR_PREVIOUS_CLIENT_ID_PROD).toBeUndefined();
     expect(after.POLAR_CLIENT_ID_PROD).toBe(newId);
@@ -177,7 +243,14 @@ describe("clients and rotate, with a Personal Access Token", () => {
   });
 
   test("get of a deleted client is a clear error", async () => {
-    const result = await run(["clients", "get", clientId, ...PROD]);
+    const result = await runBin(["clients", "get", clientId, "--env", "production"], {
+      cwd: dir,
+      env: {
+        ...env,
+        POLAR_CLIENT_ID_PROD: clientId,
+        POLAR_REGISTRATION_TOKEN_PROD: token,
+      },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       new RegExp(`Polar client ${clientId} cannot be read \\(401 invalid_client\\)`),

@@ -83,7 +83,7 @@ test("drift on a terminal asks before applying; 'n' leaves it (exit 2), 'y' appl
   expect(yes.out.join("")).toMatch(/Updated Polar client/);
 });
 
-test("clients delete on a terminal asks, and warns that tokens are revoked", async () => {
+test("clients delete on a terminal asks, and says Polar soft-deletes without revoking tokens", async () => {
   const dir = await tempDir();
   expect(await runCli(DEV, io(dir).io)).toBe(0);
   const id = /POLAR_CLIENT_ID_DEV=(\S+)/.exec(
@@ -91,7 +91,7 @@ test("clients delete on a terminal asks, and warns that tokens are revoked", asy
   )![1]!;
   const no = io(dir, { interactive: true, ask: async () => "no" });
   expect(await runCli(["clients", "delete", id], no.io)).toBe(2);
-  expect(no.err.join("")).toMatch(/revokes every access and refresh token/);
+  expect(no.err.join("")).toMatch(/Polar soft-deletes it.*its code revokes none/);
   expect(no.out.join("")).toMatch(/Not deleted/);
   const yes = io(dir, { interactive: true, ask: async () => "yes" });
   expect(await runCli(["clients", "delete", id], yes.io)).toBe(0);

@@ -68,19 +68,8 @@ export async function requestPolar(
 }
 
 function errorFromResponse(endpoint: string, status: number, body: unknown): PolarApiError {
-  if (isRecord(body) && typeof body.error === "string") {
-    const error = /^[a-z_]{1,64}$/.test(body.error) ? body.error : "error";
-    const description =
-      typeof body.error_description === "string"
-        ? `: ${serverText(body.error_description).replace(/[.\s]+$/, "")}`
-        : "";
-    return new PolarApiError(
-      endpoint,
-      status,
-      `${endpoint} failed with ${status} ${error}${description}.`,
-      error,
-    );
-  }
+  // Schema errors: FastAPI's `{detail: [...]}`, which Polar sends as
+  // `{"error":"RequestValidationError","detail":[...]}`.
   if (isRecord(body) && Array.isArray(body.detail)) {
     const fields = body.detail.map(describeValidationDetail).join("; ");
     return new PolarApiError(
@@ -89,6 +78,24 @@ function errorFromResponse(endpoint: string, status: number, body: unknown): Pol
       `${endpoint} rejected the request (${status}): ${fields}.`,
       "invalid_request",
       "POLAR_VALIDATION_FAILED",
+    );
+  }
+  if (isRecord(body) && typeof body.error === "string") {
+    // OAuth errors are snake_case (`invalid_client`); Polar's own are a class name with a
+    // `detail` string (`{"error":"NotPermitted","detail":"Not permitted"}`).
+    const error = /^(?:[a-z_]{1,64}|[A-Z][A-Za-z]{1,63})$/.test(body.error) ? body.error : "error";
+    const text =
+      typeof body.error_description === "string"
+        ? body.error_description
+        : typeof body.detail === "string"
+          ? body.detail
+          : undefined;
+    const description = text === undefined ? "" : `: ${serverText(text).replace(/[.\s]+$/, "")}`;
+    return new PolarApiError(
+      endpoint,
+      status,
+      `${endpoint} failed with ${status} ${error}${description}.`,
+      error,
     );
   }
   if (isRecord(body) && typeof body.detail === "string") {

@@ -27,6 +27,7 @@ export {
 } from "./errors.js";
 export { DEFAULT_TIMEOUT_MS, type HttpOptions } from "./http.js";
 export { explainRedirectUriMismatch, type RedirectUriMismatch } from "./redirect-uri/explain.js";
+export { isPythonPrivateIPv4, polarAcceptsRedirectUri } from "./redirect-uri/polar-rule.js";
 export {
   isLocalHttpHost,
   type RedirectUriVerdict,
@@ -35,7 +36,6 @@ export {
 export {
   deleteClient,
   getClient,
-  listClients,
   type RegistrationContext,
   registerClient,
   updateClient,
@@ -43,7 +43,6 @@ export {
 export {
   AUTH_METHODS,
   type AuthMethod,
-  type ClientList,
   type ClientMetadata,
   type ClientMetadataInput,
   clientMetadataSchema,

@@ -102,11 +102,15 @@ async function checkRegistration(
     );
   }
   if (client.scope) {
+    // Polar does not refuse a sign-in that asks for a scope the client lacks: when the token is
+    // issued, Authlib's BearerTokenGenerator keeps only `client.get_allowed_scope(scope)`
+    // (OAuth2ClientMixin, server/polar/models/oauth2_client.py), so the app would sign users in
+    // and then fail with 403 insufficient_scope on the API.
     const registered = new Set(client.scope.split(" "));
     const missing = config.scopes.filter((scope) => !registered.has(scope));
     if (missing.length > 0) {
       throw new RegistrationMismatchError(
-        `Polar client ${config.clientId} is not registered for scope ${missing.join(", ")}; Polar would refuse sign-in with invalid_scope. Fix: remove it from POLAR_SCOPES, or add it to the client (\`polar-oauth bootstrap --scope\`).`,
+        `Polar client ${config.clientId} is not registered for scope ${missing.join(", ")}, which POLAR_SCOPES requests. Polar does not refuse the sign-in: it silently leaves ${missing.length === 1 ? "that scope" : "those scopes"} out of the access token, and API calls needing ${missing.length === 1 ? "it" : "them"} fail with 403. Fix: remove ${missing.join(", ")} from POLAR_SCOPES, or add ${missing.length === 1 ? "it" : "them"} to the client's scope (\`polar-oauth clients update --env ${config.environment} --scope "…"\` or the "scope" of polar-oauth.json, then \`polar-oauth bootstrap --env ${config.environment} --apply\`).`,
       );
     }
   }

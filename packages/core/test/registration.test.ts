@@ -9,7 +9,6 @@ import {
 import {
   deleteClient,
   getClient,
-  listClients,
   type RegistrationContext,
   registerClient,
   updateClient,
@@ -35,8 +34,8 @@ let polar: FakePolar;
 let context: RegistrationContext;
 
 beforeEach(async () => {
-  polar = await startFakePolar(SECRETS.accessToken);
-  context = { server: polar.url, accessToken: SECRETS.accessToken };
+  polar = await startFakePolar();
+  context = { server: polar.url };
 });
 
 afterEach(async () => {
@@ -92,13 +91,12 @@ describe("registerClient", () => {
     });
   });
 
-  it("sends the Personal Access Token as a Bearer token when given", async () => {
-    await registerClient(SEED_CLIENT, context);
-    expect(polar.requests[0]!.headers.authorization).toBe(`Bearer ${SECRETS.accessToken}`);
-  });
-
-  it("registers anonymously without a Personal Access Token", async () => {
-    await registerClient(SEED_CLIENT, { server: polar.url });
+  it("registers anonymously: Polar refuses every API token here (403 NotPermitted)", async () => {
+    await registerClient(SEED_CLIENT, {
+      server: polar.url,
+      // A caller mixing in a Personal Access Token (no longer part of the type) sends nothing.
+      ...({ accessToken: SECRETS.accessToken } as object),
+    });
     expect(polar.requests[0]!.headers.authorization).toBeUndefined();
   });
 
@@ -258,14 +256,6 @@ describe("getClient, updateClient, deleteClient (RFC 7592)", () => {
     expect(read.client_secret?.reveal()).toBe(client.client_secret?.reveal());
   });
 
-  it("prefers the registration access token over the Personal Access Token", async () => {
-    const { client, manage } = await registered();
-    await getClient(client.client_id, { ...manage, accessToken: SECRETS.accessToken });
-    expect(polar.requests.at(-1)!.headers.authorization).toBe(
-      `Bearer ${client.registration_access_token!.reveal()}`,
-    );
-  });
-
   it("PUTs the whole metadata with defaults and repeats client_id", async () => {
     const { client, manage } = await registered({
       ...SEED_CLIENT,
@@ -317,7 +307,9 @@ describe("getClient, updateClient, deleteClient (RFC 7592)", () => {
   });
 
   it("encodes the client id in the path", async () => {
-    await failureOf(getClient("polar_ci_a/../b?c", { server: polar.url, accessToken: "x" }));
+    await failureOf(
+      getClient("polar_ci_a/../b?c", { server: polar.url, registrationAccessToken: "x" }),
+    );
     expect(polar.requests[0]!.url).toBe("/v1/oauth2/register/polar_ci_a%2F..%2Fb%3Fc");
   });
 
@@ -330,46 +322,6 @@ describe("getClient, updateClient, deleteClient (RFC 7592)", () => {
     expect((error as PolarError).code).toBe("POLAR_CREDENTIAL_MISSING");
     expect(error.message).toMatch(/POLAR_REGISTRATION_TOKEN_/);
     expect(polar.requests).toHaveLength(0);
-  });
-});
-
-describe("listClients", () => {
-  it("GETs /v1/oauth2/ with page 1 and limit 100 by default, newest first", async () => {
-    const first = await registerClient({ ...SEED_CLIENT, client_name: "First" }, context);
-    const second = await registerClient({ ...SEED_CLIENT, client_name: "Second" }, context);
-    const list = await listClients(context);
-    const request = polar.requests.at(-1)!;
-    expect(request.method).toBe("GET");
-    expect(request.url).toBe("/v1/oauth2/?page=1&limit=100");
-    expect(request.headers.authorization).toBe(`Bearer ${SECRETS.accessToken}`);
-    expect(list.items.map((c) => c.client_id)).toEqual([second.client_id, first.client_id]);
-    expect(list.pagination).toEqual({ total_count: 2, max_page: 1 });
-    expect(list.items[0]!.client_secret).toBeInstanceOf(Secret);
-    expectNoSecrets(list, knownSecrets());
-  });
-
-  it.each([
-    [{ page: 2, limit: 10 }, "page=2&limit=10"],
-    [{ limit: 500 }, "page=1&limit=100"],
-    [{ page: 3, limit: 101 }, "page=3&limit=100"],
-  ])("passes %j as %s", async (paging, query) => {
-    await listClients({ ...context, ...paging });
-    expect(polar.requests.at(-1)!.url).toBe(`/v1/oauth2/?${query}`);
-  });
-
-  it("needs a Personal Access Token", async () => {
-    const error = await failureOf(
-      listClients({ server: polar.url, registrationAccessToken: SECRETS.registrationToken }),
-    );
-    expect((error as PolarError).code).toBe("POLAR_CREDENTIAL_MISSING");
-    expect(error.message).toMatch(/POLAR_ACCESS_TOKEN/);
-    expect(polar.requests).toHaveLength(0);
-  });
-
-  it("refuses an answer that is not a client list", async () => {
-    polar.override = () => ({ status: 200, body: { items: "none" } });
-    const error = await failureOf(listClients(context));
-    expect(error).toMatchObject({ code: "POLAR_BAD_RESPONSE", endpoint: "client list" });
   });
 });
 
@@ -395,10 +347,10 @@ describe("Polar's error answers", () => {
 
   it("429 without Retry-After says to retry later", async () => {
     polar.override = () => ({ status: 429 });
-    const error = (await failureOf(listClients(context))) as PolarRateLimitError;
+    const error = (await failureOf(registerClient(SEED_CLIENT, context))) as PolarRateLimitError;
     expect(error).toBeInstanceOf(PolarRateLimitError);
     expect(error.retryAfterSeconds).toBeUndefined();
-    expect(error.message).toMatch(/client list.*retry later/);
+    expect(error.message).toMatch(/client registration.*retry later/);
   });
 
   it("401 invalid_client for a wrong registration token", async () => {
@@ -420,7 +372,10 @@ describe("Polar's error answers", () => {
         ? { status: 400, body: { error: "access_denied", error_description: "Login required." } }
         : undefined;
     const error = await failureOf(
-      deleteClient("polar_ci_x", { server: polar.url, accessToken: SECRETS.accessToken }),
+      deleteClient("polar_ci_x", {
+        server: polar.url,
+        registrationAccessToken: SECRETS.registrationToken,
+      }),
     );
     expect(error).toBeInstanceOf(PolarApiError);
     expect(error).toMatchObject({ status: 400, error: "access_denied" });
@@ -429,15 +384,33 @@ describe("Polar's error answers", () => {
 
   it("403 with a detail message", async () => {
     polar.override = () => ({ status: 403, body: { detail: "Not permitted for this user." } });
-    const error = await failureOf(listClients(context));
+    const error = await failureOf(registerClient(SEED_CLIENT, context));
     expect(error).toMatchObject({ status: 403, code: "POLAR_API_ERROR" });
     expect(error.message).toContain("Not permitted for this user.");
   });
 
-  it("422 schema errors name the field", async () => {
+  it("Polar's own error shape {error: <Class>, detail} keeps the class and the detail", async () => {
+    polar.override = () => ({
+      status: 403,
+      body: { error: "NotPermitted", detail: "Not permitted" },
+    });
+    const error = await failureOf(registerClient(SEED_CLIENT, context));
+    expect(error).toMatchObject({ status: 403, error: "NotPermitted" });
+    expect(error.message).toBe("client registration failed with 403 NotPermitted: Not permitted.");
+  });
+
+  it("429 with an empty body, as Polar sends it, still yields Retry-After", async () => {
+    polar.override = () => ({ status: 429, headers: { "retry-after": "42" } });
+    const error = (await failureOf(registerClient(SEED_CLIENT, context))) as PolarRateLimitError;
+    expect(error).toBeInstanceOf(PolarRateLimitError);
+    expect(error.retryAfterSeconds).toBe(42);
+  });
+
+  it("422 schema errors name the field (Polar's body carries error: RequestValidationError)", async () => {
     polar.override = () => ({
       status: 422,
       body: {
+        error: "RequestValidationError",
         detail: [
           { loc: ["body", "redirect_uris", 0], msg: "URL scheme not permitted", type: "x" },
           { loc: ["body", "logo_uri"], msg: "invalid or missing URL scheme" },
@@ -494,7 +467,9 @@ describe("Polar's error answers", () => {
 
   it("nothing listening → PolarUnreachableError", async () => {
     const url = await unusedLocalUrl();
-    const error = await failureOf(getClient("polar_ci_x", { ...context, server: url }));
+    const error = await failureOf(
+      getClient("polar_ci_x", { server: url, registrationAccessToken: SECRETS.registrationToken }),
+    );
     expect(error).toBeInstanceOf(PolarUnreachableError);
     expect(error.message).toMatch(/connection failed \(ECONNREFUSED\)/);
   });

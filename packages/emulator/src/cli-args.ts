@@ -12,7 +12,10 @@ Options:
   --issuer <value>      "polar" (default: iss = https://polar.sh like real Polar),
                         "self" (iss = the emulator URL) or any URL
   --fixtures <file>     JSON file with { "users": [...] } (default: alice, bob, carol)
-  --no-rate-limits      Disable the 10/60/100-per-hour limits
+  --rate-limits <p>     "seed" (default: the documented 10/60/100 per hour),
+                        "polar-sandbox" or "polar-production" (Polar's own
+                        per-minute rules on /v1), or "off"
+  --no-rate-limits      Same as --rate-limits off
   --persist <file>      Keep clients, keys and tokens in this JSON file across restarts
   -h, --help            Show this help
 `;
@@ -41,7 +44,15 @@ export function parseCliArgs(argv: string[]): CliCommand {
   const options: EmulatorOptions = { port, host: values.host ?? "127.0.0.1" };
   if (values.issuer !== undefined) options.issuer = values.issuer;
   if (values.fixtures !== undefined) options.fixtures = values.fixtures;
-  if (values["no-rate-limits"]) options.rateLimits = false;
+  const profile = values["no-rate-limits"] ? "off" : (values["rate-limits"] ?? "seed");
+  if (profile === "off") options.rateLimits = false;
+  else if (profile === "polar-sandbox" || profile === "polar-production")
+    options.rateLimits = profile;
+  else if (profile !== "seed") {
+    throw new CliUsageError(
+      `--rate-limits must be seed, polar-sandbox, polar-production or off, got "${profile}"`,
+    );
+  }
   if (values.persist !== undefined) options.persistPath = values.persist;
   return { help: false, options };
 }
@@ -56,6 +67,7 @@ function parse(argv: string[]) {
       host: { type: "string" },
       issuer: { type: "string" },
       fixtures: { type: "string" },
+      "rate-limits": { type: "string" },
       "no-rate-limits": { type: "boolean" },
       persist: { type: "string" },
       help: { type: "boolean", short: "h" },

@@ -16,6 +16,8 @@ export interface ClientRecord {
   modifiedAt: string | null;
   /** Creation order, for newest-first listings. */
   seq: number;
+  /** Set by DELETE: Polar soft-deletes (`set_deleted_at`); the client is then invisible. */
+  deletedAt?: string | null;
 }
 
 /** Constant-time string comparison. */
@@ -25,7 +27,7 @@ export function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** The clients the emulator knows: registration, RFC 7592 management and the owner's list. */
+/** The clients the emulator knows: registration, RFC 7592 management and the owner's list (deleted ones stay, hidden). */
 export class ClientRegistry {
   readonly #records = new Map<string, ClientRecord>();
   #seq = 0;
@@ -69,15 +71,22 @@ export class ClientRegistry {
     return record;
   }
 
+  /** A client that is not deleted (Polar's queries filter `~OAuth2Client.is_deleted`). */
   get(clientId: string): ClientRecord | undefined {
-    return this.#records.get(clientId);
+    const record = this.#records.get(clientId);
+    return record && !record.deletedAt ? record : undefined;
   }
 
-  /** Replaces the metadata (PUT semantics); a confidential client keeps or gains a secret. */
+  /**
+   * PUT as Polar does it (`ClientConfigurationEndpoint.update_client` in
+   * server/polar/oauth2/authorization_server.py): the validated body, defaults filled and null
+   * fields dropped, is merged over the stored metadata, so an omitted URI field keeps its value.
+   * A confidential client keeps or gains a secret.
+   */
   update(clientId: string, metadata: PolarClientMetadata): ClientRecord | undefined {
-    const record = this.#records.get(clientId);
+    const record = this.get(clientId);
     if (!record) return undefined;
-    record.metadata = metadata;
+    record.metadata = { ...record.metadata, ...metadata };
     if (metadata.token_endpoint_auth_method !== "none" && !record.clientSecret) {
       record.clientSecret = generatePolarToken(TOKEN_PREFIX.clientSecret);
     }
@@ -86,10 +95,23 @@ export class ClientRegistry {
     return record;
   }
 
+  /** Removes a client for good (used when a fixed `client_id` is registered again at start). */
   delete(clientId: string): boolean {
     const deleted = this.#records.delete(clientId);
     if (deleted) this.onChange();
     return deleted;
+  }
+
+  /**
+   * DELETE as Polar does it (`client.set_deleted_at()`): the row stays, hidden from every lookup,
+   * and no token is revoked.
+   */
+  softDelete(clientId: string): boolean {
+    const record = this.get(clientId);
+    if (!record) return false;
+    record.deletedAt = new Date(this.now()).toISOString();
+    this.onChange();
+    return true;
   }
 
   /** The owner's clients, newest first, one page of them. */
@@ -99,21 +121,21 @@ export class ClientRegistry {
     limit: number,
   ): { items: ClientRecord[]; totalCount: number } {
     const owned = [...this.#records.values()]
-      .filter((r) => r.ownerId === ownerId)
+      .filter((r) => r.ownerId === ownerId && !r.deletedAt)
       .sort((a, b) => b.seq - a.seq);
     return { items: owned.slice((page - 1) * limit, page * limit), totalCount: owned.length };
   }
 
-  /** The RFC 7591 / 7592 response body. The secret appears only at creation, like Polar. */
-  toRegistrationResponse(
-    record: ClientRecord,
-    baseUrl: string,
-    options: { includeSecret: boolean },
-  ): RegisteredClientResponse {
+  /**
+   * The RFC 7591 / 7592 response body. Like Polar (Authlib's `introspect_client` is
+   * `{**client_info, **client_metadata}`), POST, GET and PUT all carry a confidential client's
+   * secret; a public client's answer has neither secret field.
+   */
+  toRegistrationResponse(record: ClientRecord, baseUrl: string): RegisteredClientResponse {
     const isPublic = record.metadata.token_endpoint_auth_method === "none";
     return {
       client_id: record.clientId,
-      ...(options.includeSecret && !isPublic ? { client_secret: record.clientSecret } : {}),
+      ...(!isPublic ? { client_secret: record.clientSecret } : {}),
       client_id_issued_at: record.clientIdIssuedAt,
       ...(isPublic ? {} : { client_secret_expires_at: 0 }),
       ...record.metadata,
@@ -147,7 +169,7 @@ export class ClientRegistry {
 
   /** The metadata oidc-provider needs to run the protocol for this client. */
   toOidcMetadata(clientId: string): Record<string, unknown> | undefined {
-    const record = this.#records.get(clientId);
+    const record = this.get(clientId);
     if (!record) return undefined;
     const m = record.metadata;
     const canUseCode = m.grant_types.includes("authorization_code");

@@ -17,6 +17,8 @@ export interface EmulatorEnv {
   stats: StatsCollector;
   locks: KeyedLock;
   now: () => number;
+  /** Every scope the server supports (registration default and validation, discovery). */
+  scopes: readonly string[];
 }
 
 /** The origin the request was addressed to, e.g. "http://127.0.0.1:4000" (endpoint URLs are built from it). */

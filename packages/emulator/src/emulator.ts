@@ -10,11 +10,16 @@ import { createPolarMiddleware } from "./polar-routes.js";
 import { createPolarProvider } from "./provider.js";
 import { RateLimiter } from "./rate-limit.js";
 import { checkClientMetadata } from "./registration-rules.js";
+import { createApiRateLimit } from "./routes/api-rate-limit.js";
 import { EmulatorApiError, registerNewClient } from "./routes/registration.js";
+import { POLAR_SCOPES } from "./scopes.js";
 import { generateSigningKey, processSigningKey } from "./signing-key.js";
 import { StateStore } from "./state-store.js";
 import { StatsCollector } from "./stats.js";
 import type { ClientRegistration, Emulator, EmulatorOptions } from "./types.js";
+
+/** The emulator's login session cookie (`cookies.names.session` in provider.ts). */
+const SESSION_COOKIE = "_polar_emulator_session";
 
 /** The issuer real Polar puts in discovery and id_tokens, whatever host serves them. */
 export const POLAR_ISSUER = "https://polar.sh";
@@ -71,7 +76,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 function preRegister(env: EmulatorEnv, registrations: ClientRegistration[]): void {
   registrations.forEach((registration, index) => {
-    const check = checkClientMetadata(registration, "create");
+    const check = checkClientMetadata(registration, "create", env.scopes);
     if (!check.ok) {
       throw new TypeError(
         `startEmulator: clients[${index}] is invalid: ${JSON.stringify(check.body)}`,
@@ -107,6 +112,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const now = options.now ?? Date.now;
   const host = options.host ?? "127.0.0.1";
   const fixtures = new FixtureDirectory(loadFixtures(options.fixtures));
+  const limiter = new RateLimiter(options.rateLimits, now);
   const persisted = options.persistPath ? loadPersistedState(options.persistPath) : undefined;
 
   let persister: Persister | undefined;
@@ -146,10 +152,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store,
     clients,
     fixtures,
-    limiter: new RateLimiter(options.rateLimits, now),
+    limiter,
     stats,
     locks: new KeyedLock(),
     now,
+    scopes: options.scopes ? [...options.scopes] : POLAR_SCOPES,
   };
   try {
     preRegister(env, options.clients ?? []);
@@ -157,6 +164,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     server.close();
     throw error;
   }
+  provider.use(createApiRateLimit(env, SESSION_COOKIE));
   provider.use(createPolarMiddleware(env, options.log));
   handler = provider.callback();
 
@@ -180,15 +188,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     async registerClient(metadata, opts = {}) {
-      let owner: ReturnType<FixtureDirectory["userByPat"]>;
-      if (opts.accessToken !== undefined) {
-        owner = fixtures.userByPat(opts.accessToken);
-        if (!owner) {
-          throw new EmulatorApiError(401, {
-            error: "invalid_token",
-            error_description: "accessToken is not the PAT of a fixture user.",
-          });
-        }
+      const owner = opts.owner === undefined ? undefined : fixtures.user(opts.owner);
+      if (opts.owner !== undefined && !owner) {
+        throw new TypeError(`registerClient: owner "${opts.owner}" is not a fixture user`);
       }
       const result = registerNewClient(env, metadata, owner, url);
       if (!result.ok) throw new EmulatorApiError(result.status, result.body);

@@ -1,4 +1,4 @@
-import type { RateLimits } from "./types.js";
+import type { RateLimitOption, RateLimits } from "./types.js";
 
 /** The seed's documented limits: registration 10/h per user, authorization 60/h and token 100/h per client. */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -8,6 +8,18 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 };
 
 const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+/**
+ * Polar's own per-minute rules on `^/v1` (server/polar/rate_limit.py, `_SANDBOX_RULES` and
+ * `_PRODUCTION_RULES`): the `default` group (callers without a credential, per IP) and
+ * `pending_auth` (a bearer token or session cookie, per credential). Polar moves a credential
+ * to its subject's group once validated; the emulator keeps `pending_auth`, the stricter one.
+ */
+export const POLAR_SERVER_RATE_LIMITS = {
+  "polar-sandbox": { anonymousPerMinute: 100, credentialPerMinute: 60 },
+  "polar-production": { anonymousPerMinute: 500, credentialPerMinute: 60 },
+} as const;
 
 /** Outcome of one rate-limit check. */
 export type RateDecision =
@@ -44,21 +56,38 @@ export class SlidingWindowLimiter {
   }
 }
 
-/** The three Polar limits, or none when disabled. */
+/**
+ * The emulator's limits. Default profile: the seed's three hourly limits (registration,
+ * authorization, token). `"polar-sandbox"` / `"polar-production"`: the server's per-minute rules
+ * on every `/v1` route instead. `false`: none.
+ */
 export class RateLimiter {
   readonly #registration?: SlidingWindowLimiter;
   readonly #authorization?: SlidingWindowLimiter;
   readonly #token?: SlidingWindowLimiter;
+  readonly #apiAnonymous?: SlidingWindowLimiter;
+  readonly #apiCredential?: SlidingWindowLimiter;
 
-  constructor(option: false | Partial<RateLimits> | undefined, now: () => number) {
+  constructor(option: RateLimitOption | undefined, now: () => number) {
     if (option === false) return;
+    if (typeof option === "string") {
+      const rules = POLAR_SERVER_RATE_LIMITS[option];
+      if (!rules) {
+        throw new TypeError(
+          `startEmulator: rateLimits must be false, an object of hourly limits, "polar-sandbox" or "polar-production", got ${JSON.stringify(option)}`,
+        );
+      }
+      this.#apiAnonymous = new SlidingWindowLimiter(rules.anonymousPerMinute, now, MINUTE_MS);
+      this.#apiCredential = new SlidingWindowLimiter(rules.credentialPerMinute, now, MINUTE_MS);
+      return;
+    }
     const limits = { ...DEFAULT_RATE_LIMITS, ...option };
     this.#registration = new SlidingWindowLimiter(limits.registrationPerHour, now);
     this.#authorization = new SlidingWindowLimiter(limits.authorizationPerHour, now);
     this.#token = new SlidingWindowLimiter(limits.tokenPerHour, now);
   }
 
-  /** Registration: per PAT owner (`user:<id>`) or per IP (`ip:<addr>`). */
+  /** Registration: per web-session user (`user:<id>`) or per IP (`ip:<addr>`). */
   registration(key: string): RateDecision {
     return this.#registration?.hit(key) ?? { allowed: true };
   }
@@ -71,5 +100,12 @@ export class RateLimiter {
   /** Token requests per client. */
   token(clientId: string): RateDecision {
     return this.#token?.hit(clientId) ?? { allowed: true };
+  }
+
+  /** Any `/v1` request under a server profile: per credential when one is sent, else per IP. */
+  api(caller: { credential: string } | { ip: string }): RateDecision {
+    if ("credential" in caller)
+      return this.#apiCredential?.hit(`credential:${caller.credential}`) ?? { allowed: true };
+    return this.#apiAnonymous?.hit(`ip:${caller.ip}`) ?? { allowed: true };
   }
 }

@@ -1,4 +1,4 @@
-import { isSupportedScope, POLAR_SCOPES, splitScope } from "./scopes.js";
+import { POLAR_SCOPES, splitScope } from "./scopes.js";
 import type { GrantType, TokenEndpointAuthMethod } from "./types.js";
 
 /** Client metadata after Polar's validation and normalisation, as stored. */
@@ -26,7 +26,7 @@ export interface ValidationIssue {
 /** Outcome of `checkClientMetadata`: stored metadata, or the status and body to answer with. */
 export type RegistrationCheck =
   | { ok: true; metadata: PolarClientMetadata; clientId?: string }
-  | { ok: false; status: 422; body: { detail: ValidationIssue[] } }
+  | { ok: false; status: 422; body: { error: "RequestValidationError"; detail: ValidationIssue[] } }
   | { ok: false; status: 400; body: { error: string; error_description: string } };
 
 const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
@@ -70,7 +70,11 @@ export function isLocalHost(hostname: string): boolean {
   return hostname === "localhost" || hostname.endsWith(".localhost") || isPrivateIPv4(hostname);
 }
 
-/** Validates one redirect URI by Polar's rules; returns the normalised URI or the reason it is rejected. */
+/**
+ * Validates one redirect URI by Polar's rules (`URIOrLocalhost` in server/polar/oauth2/schemas.py:
+ * pydantic's AnyUrl, then http only where `_is_localhost`); returns the normalised URI or the
+ * reason it is rejected. Userinfo (`user@host`) passes, as it does at Polar.
+ */
 export function checkRedirectUri(
   raw: string,
 ): { ok: true; uri: string } | { ok: false; type: string; msg: string } {
@@ -89,13 +93,6 @@ export function checkRedirectUri(
       ok: false,
       type: "value_error",
       msg: `Value error, The ${url.protocol} scheme is not allowed.`,
-    };
-  }
-  if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(raw)) {
-    return {
-      ok: false,
-      type: "value_error",
-      msg: "Value error, Credentials (user@) are not allowed in a redirect URI.",
     };
   }
   if (raw.includes("#")) {
@@ -142,7 +139,11 @@ function literalMessage(values: readonly string[]): string {
  * schema problems → 422 `{detail}`, unknown scope → 400 `invalid_client_metadata`, defaults filled,
  * URIs normalised, `default_sub_type` and unknown fields dropped.
  */
-export function checkClientMetadata(body: unknown, mode: "create" | "update"): RegistrationCheck {
+export function checkClientMetadata(
+  body: unknown,
+  mode: "create" | "update",
+  supportedScopes: readonly string[] = POLAR_SCOPES,
+): RegistrationCheck {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return {
       ok: false,
@@ -234,7 +235,8 @@ export function checkClientMetadata(body: unknown, mode: "create" | "update"): R
       });
   }
 
-  let scope = POLAR_SCOPES.join(" ");
+  // Polar's schema default: " ".join(SCOPES_SUPPORTED), every scope the server has *today*.
+  let scope = supportedScopes.join(" ");
   const rawScope = input.scope;
   if (rawScope !== undefined && rawScope !== null) {
     if (typeof rawScope !== "string")
@@ -268,9 +270,12 @@ export function checkClientMetadata(body: unknown, mode: "create" | "update"): R
     issue("enum", ["default_sub_type"], literalMessage(["user", "organization"]), subType);
   }
 
-  if (issues.length > 0) return { ok: false, status: 422, body: { detail: issues } };
+  // Polar's request_validation_exception_handler (server/polar/exception_handlers.py) adds `error`.
+  if (issues.length > 0)
+    return { ok: false, status: 422, body: { error: "RequestValidationError", detail: issues } };
 
-  const unknownScopes = splitScope(scope).filter((s) => !isSupportedScope(s));
+  const supported = new Set(supportedScopes);
+  const unknownScopes = splitScope(scope).filter((s) => !supported.has(s));
   if (unknownScopes.length > 0) {
     return {
       ok: false,

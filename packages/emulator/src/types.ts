@@ -17,7 +17,7 @@ export interface FixtureUser {
   emailVerified: boolean;
   /** Display name on the login page (Polar's userinfo has no `name` for users). */
   name: string;
-  /** Personal Access Token (`Authorization: Bearer …`) for registration, the client list and managing owned clients. */
+  /** Personal Access Token: Polar's API token for its REST API, which client management refuses (403 `NotPermitted`). */
   pat: string;
   /** Ids of the organizations (in `EmulatorFixtures.organizations`) this user belongs to. */
   organizations: string[];
@@ -84,7 +84,7 @@ export interface ClientRegistration extends ClientMetadataInput {
   client_secret?: string;
   /** Fixed registration access token; generated (`polar_crt_…`) when omitted. */
   registration_access_token?: string;
-  /** Fixture user id or email owning the client (shown in their list, manageable with their PAT). */
+  /** Fixture user id or email owning the client (shown in their list, manageable from their signed-in browser session). */
   owner?: string;
 }
 
@@ -99,9 +99,16 @@ export interface RegisteredClientResponse extends PolarClientMetadata {
   registration_access_token: string;
 }
 
+/**
+ * `false` (no limits), the seed's hourly limits (an object overrides single ones; the default),
+ * or Polar's own per-minute rules of one environment: `"polar-sandbox"` (100/min per IP, 60/min
+ * per bearer token or session cookie, on every `/v1` route) or `"polar-production"` (500 / 60).
+ */
+export type RateLimitOption = false | Partial<RateLimits> | "polar-sandbox" | "polar-production";
+
 /** Per-hour limits; the defaults are the seed's 10 / 60 / 100. */
 export interface RateLimits {
-  /** Client registrations per hour per user (PAT owner), or per IP when anonymous. */
+  /** Client registrations per hour per signed-in user, or per IP when anonymous. */
   registrationPerHour: number;
   /** Authorization requests per hour per client. */
   authorizationPerHour: number;
@@ -119,8 +126,14 @@ export interface EmulatorOptions {
   issuer?: "polar" | "self" | (string & {});
   /** Fixture users, or a path to a JSON file holding `{ "users": [...] }`. */
   fixtures?: EmulatorFixturesInput | string;
-  /** `false` disables rate limiting; a partial object overrides single limits. */
-  rateLimits?: false | Partial<RateLimits>;
+  /** See {@link RateLimitOption}; default: the seed's hourly limits. */
+  rateLimits?: RateLimitOption;
+  /**
+   * Every scope this server supports: the scope a client registered without `scope` gets, what
+   * registration accepts, discovery's `scopes_supported`. Default: Polar's list of 2026-08.
+   * Polar adds scopes over time; set this to test against a server whose list differs.
+   */
+  scopes?: readonly string[];
   /** Clients registered at start, with fixed credentials. */
   clients?: ClientRegistration[];
   /** JSON file holding registered clients, signing key, grants and tokens across restarts. */
@@ -168,10 +181,14 @@ export interface Emulator {
   stats(): EmulatorStats;
   /** Sets every counter back to 0. */
   resetStats(): void;
-  /** Registers a client like `POST /v1/oauth2/register` (not rate limited, not counted). Rejects with `EmulatorApiError` on a 4xx. */
+  /**
+   * Registers a client like `POST /v1/oauth2/register` (not rate limited, not counted): anonymous,
+   * or with `owner` (fixture user id or email) as if that user were signed in on the dashboard.
+   * Rejects with `EmulatorApiError` on a 4xx.
+   */
   registerClient(
     metadata: Record<string, unknown>,
-    opts?: { accessToken?: string },
+    opts?: { owner?: string },
   ): Promise<RegisteredClientResponse>;
   /** The users and organizations in use. */
   fixtures: EmulatorFixtures;

@@ -99,5 +99,13 @@ describe("parseCliArgs", () => {
     });
     expect(() => parseCliArgs(["--port", "http"])).toThrow(/--port must be an integer/);
     expect(parseCliArgs(["-h"])).toEqual({ help: true });
+    expect(parseCliArgs(["--rate-limits", "polar-sandbox"])).toMatchObject({
+      options: { rateLimits: "polar-sandbox" },
+    });
+    expect(parseCliArgs(["--rate-limits", "off"])).toMatchObject({
+      options: { rateLimits: false },
+    });
+    expect(parseCliArgs(["--rate-limits", "seed"])).not.toHaveProperty("options.rateLimits");
+    expect(() => parseCliArgs(["--rate-limits", "hourly"])).toThrow(/--rate-limits must be/);
   });
 });

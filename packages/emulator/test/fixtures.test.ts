@@ -10,7 +10,15 @@ import {
   generateFixtureUsers,
   startEmulator,
 } from "../src/index.js";
-import { authorizeUrl, emulator, introspect, redeemCode, registerOk, userinfo } from "./helpers.js";
+import {
+  authorizeUrl,
+  emulator,
+  introspect,
+  redeemCode,
+  registerOk,
+  userinfo,
+  webSession,
+} from "./helpers.js";
 
 const SHARED = "0f0f0f0f-0000-4000-8000-000000000001";
 
@@ -158,7 +166,7 @@ describe("pre-registered clients", () => {
     });
     expect(read.status).toBe(200);
     const listed = await fetch(`${emu.url}/v1/oauth2/`, {
-      headers: { authorization: "Bearer polar_pat_emulator_bob" },
+      headers: { cookie: await webSession(emu, "bob@example.com") },
     });
     expect(
       ((await listed.json()) as { items: Array<{ client_id: string }> }).items[0]?.client_id,

@@ -1,5 +1,5 @@
 import { afterEach } from "vitest";
-import { startEmulator } from "../src/index.js";
+import { BrowserSession, completeAuthorization, startEmulator } from "../src/index.js";
 import type { Emulator, EmulatorOptions, RegisteredClientResponse } from "../src/types.js";
 
 const running: Emulator[] = [];
@@ -32,9 +32,10 @@ export async function register(
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+  const text = await response.text();
   return {
     status: response.status,
-    body: (await response.json()) as Record<string, unknown>,
+    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
     headers: response.headers,
   };
 }
@@ -148,4 +149,20 @@ export function jwtPayload(jwt: string): Record<string, unknown> {
     string,
     unknown
   >;
+}
+
+/**
+ * Signs `user` in on the emulator's login page (through a throwaway anonymous client) and
+ * returns the browser's `Cookie` header: the emulator's stand-in for a Polar dashboard session.
+ */
+export async function webSession(emu: Emulator, user = "alice@example.com"): Promise<string> {
+  const session = new BrowserSession();
+  const helper = await emu.registerClient({
+    client_name: "Sign-in helper",
+    redirect_uris: [REDIRECT_URI],
+  });
+  await completeAuthorization(authorizeUrl(emu, helper), { user, session });
+  const cookie = session.header(new URL(`${emu.url}/v1/oauth2/`));
+  if (!cookie) throw new Error("no session cookie after signing in");
+  return cookie;
 }

@@ -385,17 +385,18 @@ describe("revoke and introspect", () => {
     expect((await refresh(emu, app, String(tokens.refresh_token))).status).toBe(200);
   });
 
-  it("another client's token is not revoked and introspects as inactive", async () => {
+  it("another client's token is not revoked (400 invalid_grant, Authlib's RFC 7009 check_client) and introspects as inactive", async () => {
     const emu = await emulator();
     const app = await registerOk(emu);
     const other = await registerOk(emu, { client_name: "Other" });
     const tokens = (await redeemCode(emu, app, await codeFor(authorizeUrl(emu, app)))).body;
     expect(await introspect(emu, other, String(tokens.access_token))).toEqual({ active: false });
-    await postForm(emu, "/v1/oauth2/revoke", {
+    const foreign = await postForm(emu, "/v1/oauth2/revoke", {
       token: String(tokens.access_token),
       client_id: other.client_id,
       client_secret: other.client_secret!,
     });
+    expect(foreign).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
     expect((await introspect(emu, app, String(tokens.access_token))).active).toBe(true);
   });
 

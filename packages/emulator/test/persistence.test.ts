@@ -3,16 +3,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { completeAuthorization, startEmulator } from "../src/index.js";
-import { authorizeUrl, emulator, redeemCode, refresh, registerOk, userinfo } from "./helpers.js";
+import {
+  authorizeUrl,
+  emulator,
+  REDIRECT_URI,
+  redeemCode,
+  refresh,
+  userinfo,
+  webSession,
+} from "./helpers.js";
 
 describe("persistPath", () => {
   it("a restart keeps registered clients, the signing key, grants and tokens", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "polar-emulator-")), "state.json");
     const first = await startEmulator({ persistPath: file });
-    const client = await registerOk(
-      first,
-      {},
-      { authorization: "Bearer polar_pat_emulator_alice" },
+    const client = await first.registerClient(
+      { client_name: "Test App", redirect_uris: [REDIRECT_URI] },
+      { owner: "alice@example.com" },
     );
     const { redirectTo } = await completeAuthorization(authorizeUrl(first, client));
     const tokens = (await redeemCode(first, client, redirectTo.searchParams.get("code")!)).body;
@@ -34,7 +41,7 @@ describe("persistPath", () => {
     expect(refreshed.status).toBe(200);
     expect((await userinfo(second, String(tokens.access_token))).status).toBe(401);
     const listed = await fetch(`${second.url}/v1/oauth2/`, {
-      headers: { authorization: "Bearer polar_pat_emulator_alice" },
+      headers: { cookie: await webSession(second, "alice@example.com") },
     });
     expect(
       ((await listed.json()) as { pagination: { total_count: number } }).pagination.total_count,

@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { completeAuthorization, DEFAULT_RATE_LIMITS } from "../src/index.js";
-import { authorizeUrl, emulator, postForm, REDIRECT_URI, register, registerOk } from "./helpers.js";
+import {
+  completeAuthorization,
+  DEFAULT_RATE_LIMITS,
+  POLAR_SERVER_RATE_LIMITS,
+} from "../src/index.js";
+import {
+  authorizeUrl,
+  emulator,
+  postForm,
+  REDIRECT_URI,
+  register,
+  registerOk,
+  webSession,
+} from "./helpers.js";
 
 const app = { client_name: "App", redirect_uris: [REDIRECT_URI] };
 
@@ -13,7 +25,7 @@ describe("rate limits (on by default, the seed's numbers)", () => {
     });
   });
 
-  it("the 11th registration in an hour is 429 with Retry-After and an OAuth-shaped body", async () => {
+  it("the 11th registration in an hour is 429 with Retry-After and an empty body, like Polar", async () => {
     const emu = await emulator();
     for (let i = 0; i < 10; i++) expect((await register(emu, app)).status).toBe(201);
     const limited = await register(emu, app);
@@ -21,17 +33,14 @@ describe("rate limits (on by default, the seed's numbers)", () => {
     const retryAfter = Number(limited.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(3500);
     expect(retryAfter).toBeLessThanOrEqual(3600);
-    expect(limited.body.error).toBe("rate_limit_exceeded");
-    expect(String(limited.body.error_description)).toMatch(
-      /10 client registrations per user per hour/,
-    );
+    expect(limited.body).toEqual({});
     expect(emu.stats().rateLimited).toBe(1);
   });
 
-  it("registration is counted per PAT owner, separately from anonymous callers", async () => {
+  it("registration is counted per signed-in user, separately from anonymous callers", async () => {
     const emu = await emulator({ rateLimits: { registrationPerHour: 2 } });
-    const alice = { authorization: "Bearer polar_pat_emulator_alice" };
-    const bob = { authorization: "Bearer polar_pat_emulator_bob" };
+    const alice = { cookie: await webSession(emu, "alice@example.com") };
+    const bob = { cookie: await webSession(emu, "bob@example.com") };
     expect((await register(emu, app, alice)).status).toBe(201);
     expect((await register(emu, app, alice)).status).toBe(201);
     expect((await register(emu, app, alice)).status).toBe(429);
@@ -56,7 +65,7 @@ describe("rate limits (on by default, the seed's numbers)", () => {
     expect((await register(emu, app)).status).toBe(201);
   });
 
-  it("token requests are limited per client with a JSON 429", async () => {
+  it("token requests are limited per client with an empty 429", async () => {
     const emu = await emulator({ rateLimits: { tokenPerHour: 3 } });
     const client = await registerOk(emu);
     const other = await registerOk(emu, { client_name: "Other" });
@@ -71,7 +80,7 @@ describe("rate limits (on by default, the seed's numbers)", () => {
     const limited = await attempt(client);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(limited.body).toMatchObject({ error: "rate_limit_exceeded" });
+    expect(limited.body).toEqual({});
     expect((await attempt(other)).status).toBe(400);
   });
 
@@ -94,5 +103,45 @@ describe("rate limits (on by default, the seed's numbers)", () => {
     const emu = await emulator({ rateLimits: false });
     for (let i = 0; i < 15; i++) expect((await register(emu, app)).status).toBe(201);
     expect(emu.stats().rateLimited).toBe(0);
+  });
+});
+
+describe("rate limits: Polar's own per-minute rules (server/polar/rate_limit.py)", () => {
+  it("match the server's sandbox and production numbers", () => {
+    expect(POLAR_SERVER_RATE_LIMITS).toEqual({
+      "polar-sandbox": { anonymousPerMinute: 100, credentialPerMinute: 60 },
+      "polar-production": { anonymousPerMinute: 500, credentialPerMinute: 60 },
+    });
+  });
+
+  it("polar-sandbox: 60 requests a minute per bearer token and 100 per IP on /v1, empty 429 with Retry-After, a minute later open again", async () => {
+    let offset = 0;
+    const emu = await emulator({ rateLimits: "polar-sandbox", now: () => Date.now() + offset });
+    const call = (headers: Record<string, string> = {}) =>
+      fetch(`${emu.url}/v1/oauth2/userinfo`, { headers });
+    // The seed's hourly registration limit (10) is not applied under a server profile.
+    const crt = { authorization: "Bearer polar_crt_counts_as_anonymous" };
+    for (let i = 0; i < 11; i++) expect((await register(emu, app, crt)).status).toBe(201);
+    const token = { authorization: "Bearer polar_at_u_not_a_real_token" };
+    for (let i = 0; i < 60; i++) expect((await call(token)).status).toBe(401);
+    const limited = await call(token);
+    expect(limited.status).toBe(429);
+    expect(await limited.text()).toBe("");
+    const retryAfter = Number(limited.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect((await call({ authorization: "Bearer polar_at_u_another" })).status).toBe(401);
+    for (let i = 0; i < 100; i++) expect((await call()).status).toBe(401);
+    expect((await call()).status).toBe(429);
+    // Discovery is not under /v1: never limited.
+    expect((await fetch(`${emu.url}/.well-known/openid-configuration`)).status).toBe(200);
+    offset = 61_000;
+    expect((await call(token)).status).toBe(401);
+  });
+
+  it("rejects an unknown profile name", async () => {
+    await expect(emulator({ rateLimits: "polar-staging" as never })).rejects.toThrow(
+      /polar-sandbox/,
+    );
   });
 });

@@ -5,15 +5,18 @@ import {
   authorizeUrl,
   emulator,
   introspect,
+  postForm,
   REDIRECT_URI,
   redeemCode,
   register,
   registerOk,
   userinfo,
+  webSession,
 } from "./helpers.js";
 
 const ALICE_PAT = "polar_pat_emulator_alice";
 const BOB_PAT = "polar_pat_emulator_bob";
+const NOT_PERMITTED = { error: "NotPermitted", detail: "Not permitted" };
 
 describe("redirect URI rules", () => {
   const rejected = [
@@ -24,8 +27,6 @@ describe("redirect URI rules", () => {
     "http://8.8.8.8/callback",
     "http://[::1]/callback",
     "https://example.com/callback#fragment",
-    "https://user@example.com/callback",
-    "https://user:pass@example.com/callback",
     "javascript:alert(1)",
     "not a url",
     "/relative/callback",
@@ -55,6 +56,9 @@ describe("redirect URI rules", () => {
     ["http://10.0.0.5:8080/cb", "http://10.0.0.5:8080/cb"],
     ["http://172.16.0.1/cb", "http://172.16.0.1/cb"],
     ["myapp://callback", "myapp://callback"],
+    // Polar's AnyUrl keeps userinfo, and nothing in its code rejects it (schemas.py).
+    ["https://user@example.com/callback", "https://user@example.com/callback"],
+    ["http://169.254.1.1/cb", "http://169.254.1.1/cb"],
     ["com.example.app:/oauth", "com.example.app:/oauth"],
   ];
   it.each(accepted)("accepts %s and stores %s", async (uri, stored) => {
@@ -211,10 +215,10 @@ describe("registration", () => {
     const emu = await emulator();
     const created = await emu.registerClient(
       { client_name: "Lib", redirect_uris: [REDIRECT_URI] },
-      { accessToken: ALICE_PAT },
+      { owner: "alice@example.com" },
     );
     expect(created.client_id).toMatch(/^polar_ci_/);
-    const listed = await list(emu, ALICE_PAT);
+    const listed = await list(emu, { cookie: await webSession(emu, "alice@example.com") });
     expect((listed.body.items as Array<{ client_id: string }>).map((i) => i.client_id)).toEqual([
       created.client_id,
     ]);
@@ -225,33 +229,71 @@ describe("registration", () => {
     expect(failure).toMatchObject({ status: 422 });
   });
 
-  it("an unknown PAT is refused with 401", async () => {
-    const emu = await emulator();
-    const result = await register(
+  it("refuses API tokens like Polar: a PAT or an OAuth access token → 403 NotPermitted, an unknown token → 401 invalid_token", async () => {
+    const emu = await emulator({ rateLimits: false });
+    const metadata = { client_name: "A", redirect_uris: [REDIRECT_URI] };
+    const pat = await register(emu, metadata, { authorization: `Bearer ${ALICE_PAT}` });
+    expect(pat.status).toBe(403);
+    expect(pat.body).toEqual(NOT_PERMITTED);
+
+    const app = await registerOk(emu);
+    const { redirectTo } = await completeAuthorization(authorizeUrl(emu, app));
+    const tokens = (await redeemCode(emu, app, redirectTo.searchParams.get("code")!)).body;
+    const oauth = await register(emu, metadata, { authorization: `Bearer ${tokens.access_token}` });
+    expect(oauth.status).toBe(403);
+    expect(oauth.body).toEqual(NOT_PERMITTED);
+
+    const unknown = await register(emu, metadata, { authorization: "Bearer polar_pat_nobody" });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error).toBe("invalid_token");
+    expect(unknown.headers.get("www-authenticate")).toMatch(/^Bearer realm="polar"/);
+  });
+
+  it("a registration token counts as anonymous; a web session registers a client that user owns", async () => {
+    const emu = await emulator({ rateLimits: false });
+    const first = await registerOk(emu);
+    const withToken = await registerOk(
       emu,
-      { client_name: "A", redirect_uris: [REDIRECT_URI] },
-      { authorization: "Bearer polar_pat_nobody" },
+      { client_name: "Second" },
+      { authorization: `Bearer ${first.registration_access_token}` },
     );
-    expect(result.status).toBe(401);
+    expect(withToken.client_id).not.toBe(first.client_id);
+
+    const cookie = await webSession(emu, "bob@example.com");
+    const owned = await registerOk(emu, { client_name: "Bob's" }, { cookie });
+    const bobs = await list(emu, { cookie });
+    expect((bobs.body.items as Array<{ client_id: string }>).map((i) => i.client_id)).toEqual([
+      owned.client_id,
+    ]);
   });
 });
 
-function manage(emu: Emulator, clientId: string, method: string, token?: string, body?: unknown) {
+function manage(
+  emu: Emulator,
+  clientId: string,
+  method: string,
+  token?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   return fetch(`${emu.url}/v1/oauth2/register/${clientId}`, {
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(body ? { "content-type": "application/json" } : {}),
+      ...headers,
     },
     body: body ? JSON.stringify(body) : undefined,
   });
 }
 
-async function list(emu: Emulator, pat: string | undefined, query = "") {
-  const response = await fetch(`${emu.url}/v1/oauth2/${query}`, {
-    headers: pat ? { authorization: `Bearer ${pat}` } : {},
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+async function list(emu: Emulator, headers: Record<string, string>, query = "") {
+  const response = await fetch(`${emu.url}/v1/oauth2/${query}`, { headers });
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    headers: response.headers,
+  };
 }
 
 describe("RFC 7592 client configuration", () => {
@@ -268,7 +310,6 @@ describe("RFC 7592 client configuration", () => {
       [app.client_id, "polar_crt_wrong"],
       [app.client_id, other.registration_access_token],
       ["polar_ci_unknown", app.registration_access_token],
-      [app.client_id, BOB_PAT],
     ] as const) {
       const response = await manage(emu, clientId, "GET", token);
       expect(response.status, `${clientId} ${token}`).toBe(401);
@@ -276,29 +317,66 @@ describe("RFC 7592 client configuration", () => {
     }
   });
 
-  it("GET returns the configuration without the secret; the owner's PAT also works", async () => {
+  it("refuses a PAT with 403 NotPermitted on GET, PUT and DELETE, even the owner's", async () => {
     const emu = await emulator();
-    const app = await registerOk(emu, {}, { authorization: `Bearer ${ALICE_PAT}` });
-    for (const token of [app.registration_access_token, ALICE_PAT]) {
-      const response = await manage(emu, app.client_id, "GET", token);
+    const app = await emu.registerClient(
+      { client_name: "Owned", redirect_uris: [REDIRECT_URI] },
+      { owner: "alice@example.com" },
+    );
+    for (const method of ["GET", "PUT", "DELETE"]) {
+      const body =
+        method === "PUT"
+          ? { client_id: app.client_id, client_name: "X", redirect_uris: [REDIRECT_URI] }
+          : undefined;
+      const response = await manage(emu, app.client_id, method, ALICE_PAT, body);
+      expect(response.status, method).toBe(403);
+      expect(await response.json()).toEqual(NOT_PERMITTED);
+    }
+    expect((await manage(emu, app.client_id, "GET", app.registration_access_token)).status).toBe(
+      200,
+    );
+  });
+
+  it("GET returns the configuration with the secret of a confidential client; the owner's web session also works", async () => {
+    const emu = await emulator();
+    const app = await emu.registerClient(
+      { client_name: "Test App", redirect_uris: [REDIRECT_URI] },
+      { owner: "alice@example.com" },
+    );
+    const alice = await webSession(emu, "alice@example.com");
+    for (const [token, headers] of [
+      [app.registration_access_token, {}],
+      [undefined, { cookie: alice }],
+    ] as const) {
+      const response = await manage(emu, app.client_id, "GET", token, undefined, headers);
       expect(response.status).toBe(200);
       const body = (await response.json()) as Record<string, unknown>;
       expect(body).toMatchObject({
         client_id: app.client_id,
+        client_secret: app.client_secret,
         client_name: "Test App",
         redirect_uris: [REDIRECT_URI],
         registration_access_token: app.registration_access_token,
         registration_client_uri: app.registration_client_uri,
       });
-      expect(body).not.toHaveProperty("client_secret");
     }
+    const bob = await webSession(emu, "bob@example.com");
+    const foreign = await manage(emu, app.client_id, "GET", undefined, undefined, { cookie: bob });
+    expect(foreign.status).toBe(401);
+
+    const publicApp = await registerOk(emu, { token_endpoint_auth_method: "none" });
+    const read = await manage(emu, publicApp.client_id, "GET", publicApp.registration_access_token);
+    const body = (await read.json()) as Record<string, unknown>;
+    expect(body).not.toHaveProperty("client_secret");
+    expect(body).not.toHaveProperty("client_secret_expires_at");
   });
 
-  it("PUT must repeat client_id, falls back to defaults for omitted fields, and keeps the token", async () => {
+  it("PUT must repeat client_id and merges over the stored metadata: URI fields stay, others fall back to defaults", async () => {
     const emu = await emulator();
     const app = await registerOk(emu, {
       scope: "openid email",
       logo_uri: "https://example.com/logo.png",
+      client_uri: "https://example.com",
       token_endpoint_auth_method: "client_secret_basic",
     });
     const token = app.registration_access_token;
@@ -325,6 +403,7 @@ describe("RFC 7592 client configuration", () => {
       client_id: app.client_id,
       client_name: "Renamed",
       redirect_uris: [REDIRECT_URI, "https://staging.example.com/callback"],
+      logo_uri: null,
     });
     expect(updated.status).toBe(200);
     const body = (await updated.json()) as Record<string, unknown>;
@@ -334,8 +413,11 @@ describe("RFC 7592 client configuration", () => {
       scope: POLAR_SCOPES.join(" "),
       token_endpoint_auth_method: "client_secret_post",
       registration_access_token: token,
+      client_secret: app.client_secret,
+      // Omitted or null: Polar cannot clear them.
+      logo_uri: "https://example.com/logo.png",
+      client_uri: "https://example.com",
     });
-    expect(body).not.toHaveProperty("logo_uri");
     expect((await manage(emu, app.client_id, "GET", token)).status).toBe(200);
     // The new redirect URI is usable immediately, and the secret did not change.
     const { redirectTo } = await completeAuthorization(
@@ -344,7 +426,7 @@ describe("RFC 7592 client configuration", () => {
     expect(redirectTo.host).toBe("staging.example.com");
   });
 
-  it("DELETE answers 204, revokes every token of the client, and the client is gone", async () => {
+  it("DELETE is a soft delete: 204, the client is gone for reads, tokens and sign-in, but issued access tokens keep working", async () => {
     const emu = await emulator();
     const app = await registerOk(emu);
     const { redirectTo } = await completeAuthorization(authorizeUrl(emu, app));
@@ -353,13 +435,26 @@ describe("RFC 7592 client configuration", () => {
 
     const deleted = await manage(emu, app.client_id, "DELETE", app.registration_access_token);
     expect(deleted.status).toBe(204);
-    expect((await userinfo(emu, String(tokens.access_token))).status).toBe(401);
+    // Polar's get_by_access_token does not look at the client: the token still authenticates.
+    expect((await userinfo(emu, String(tokens.access_token))).status).toBe(200);
     expect((await manage(emu, app.client_id, "GET", app.registration_access_token)).status).toBe(
+      401,
+    );
+    expect((await manage(emu, app.client_id, "DELETE", app.registration_access_token)).status).toBe(
       401,
     );
     const afterwards = await fetch(authorizeUrl(emu, app), { redirect: "manual" });
     expect(afterwards.status).toBe(200); // the page's error, for the API's 400 invalid_client
     expect(await afterwards.text()).toContain("invalid_client");
+    // Refresh, introspection and revocation authenticate the client, which no longer exists.
+    const refreshed = await postForm(emu, "/v1/oauth2/token", {
+      grant_type: "refresh_token",
+      refresh_token: String(tokens.refresh_token),
+      client_id: app.client_id,
+      client_secret: app.client_secret ?? "",
+    });
+    expect(refreshed.status).toBe(401);
+    expect(refreshed.body.error).toBe("invalid_client");
     expect(await introspect(emu, app, String(tokens.access_token))).toMatchObject({
       error: "invalid_client",
     });
@@ -367,48 +462,66 @@ describe("RFC 7592 client configuration", () => {
 });
 
 describe("client list GET /v1/oauth2/", () => {
-  it("lists only the caller's clients, newest first, with pagination", async () => {
+  it("lists only the signed-in user's clients, newest first, with pagination; deleted ones are hidden", async () => {
     const emu = await emulator({ rateLimits: false });
-    const names = ["one", "two", "three"];
+    const names = ["one", "two", "three", "deleted"];
+    const bob = await webSession(emu, "bob@example.com");
+    const created = [];
     for (const name of names)
-      await registerOk(emu, { client_name: name }, { authorization: `Bearer ${BOB_PAT}` });
-    await registerOk(emu, { client_name: "alice's" }, { authorization: `Bearer ${ALICE_PAT}` });
+      created.push(await registerOk(emu, { client_name: name }, { cookie: bob }));
+    const gone = created.at(-1)!;
+    expect(
+      (await manage(emu, gone.client_id, "DELETE", gone.registration_access_token)).status,
+    ).toBe(204);
+    await emu.registerClient(
+      { client_name: "alice's", redirect_uris: [REDIRECT_URI] },
+      { owner: "alice@example.com" },
+    );
     await registerOk(emu, { client_name: "anonymous" });
 
-    const page1 = await list(emu, BOB_PAT, "?page=1&limit=2");
+    const page1 = await list(emu, { cookie: bob }, "?page=1&limit=2");
     expect(page1.status).toBe(200);
     expect((page1.body.items as Array<{ client_name: string }>).map((i) => i.client_name)).toEqual([
       "three",
       "two",
     ]);
     expect(page1.body.pagination).toEqual({ total_count: 3, max_page: 2 });
-    const page2 = await list(emu, BOB_PAT, "?page=2&limit=2");
+    const page2 = await list(emu, { cookie: bob }, "?page=2&limit=2");
     expect((page2.body.items as Array<{ client_name: string }>).map((i) => i.client_name)).toEqual([
       "one",
     ]);
     const item = (page2.body.items as Array<Record<string, unknown>>)[0];
-    expect(item).not.toHaveProperty("client_secret");
     expect(item).toMatchObject({
       client_id: expect.stringMatching(/^polar_ci_/),
       logo_uri: null,
       created_at: expect.any(String),
     });
 
-    const alice = await list(emu, ALICE_PAT);
+    const alice = await list(emu, { cookie: await webSession(emu, "alice@example.com") });
     expect((alice.body.items as Array<{ client_name: string }>).map((i) => i.client_name)).toEqual([
       "alice's",
     ]);
-    const carol = await list(emu, "polar_pat_emulator_carol");
+    const carol = await list(emu, { cookie: await webSession(emu, "carol@example.com") });
     expect(carol.body).toEqual({ items: [], pagination: { total_count: 0, max_page: 0 } });
   });
 
-  it("requires a PAT and validates page and limit", async () => {
+  it("needs a web session: nothing → 401 Unauthorized, a PAT → 403 NotPermitted; validates page and limit", async () => {
     const emu = await emulator();
-    expect((await list(emu, undefined)).status).toBe(401);
-    expect((await list(emu, "polar_pat_nobody")).status).toBe(401);
-    expect((await list(emu, BOB_PAT, "?limit=101")).status).toBe(422);
-    expect((await list(emu, BOB_PAT, "?limit=0")).status).toBe(422);
-    expect((await list(emu, BOB_PAT, "?page=0")).status).toBe(422);
-    expect((await list(emu, BOB_PAT, "?limit=100")).status).toBe(200);
+    const anonymous = await list(emu, {});
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toEqual({ error: "Unauthorized", detail: "Unauthorized" });
+    expect(anonymous.headers.get("www-authenticate")).toBe('Bearer realm="polar"');
+    const app = await registerOk(emu);
+    const withToken = await list(emu, { authorization: `Bearer ${app.registration_access_token}` });
+    expect(withToken.body).toEqual({ error: "Unauthorized", detail: "Unauthorized" });
+    const pat = await list(emu, { authorization: `Bearer ${BOB_PAT}` });
+    expect(pat.status).toBe(403);
+    expect(pat.body).toEqual(NOT_PERMITTED);
+    expect((await list(emu, { authorization: "Bearer polar_pat_nobody" })).status).toBe(401);
+    const cookie = await webSession(emu, "bob@example.com");
+    expect((await list(emu, { cookie }, "?limit=101")).status).toBe(422);
+    expect((await list(emu, { cookie }, "?limit=0")).status).toBe(422);
+    expect((await list(emu, { cookie }, "?page=0")).status).toBe(422);
+    expect((await list(emu, { cookie }, "?limit=100")).status).toBe(200);
   });
 });

@@ -35,9 +35,9 @@ import { CliError, EXIT, type ExitCode, usageError } from "../exit-codes.js";
 import { withProgress } from "../progress.js";
 import { readClient } from "../read-client.js";
 import {
-  accessTokenOf,
   addCommonOptions,
   type CommonOptions,
+  noteIgnoredAccessToken,
   type RunContext,
   registrationContext,
 } from "../run-context.js";
@@ -63,7 +63,7 @@ Examples:
   $ polar-oauth bootstrap --name "My App (dev)" --redirect-uri http://localhost:3000/auth/callback
 
   # Production, desired state from polar-oauth.json, credentials merged into .env.production
-  $ POLAR_ACCESS_TOKEN=polar_pat_… polar-oauth bootstrap --env production --out .env.production --yes
+  $ polar-oauth bootstrap --env production --out .env.production --yes
 
   # Show what would change, change nothing
   $ polar-oauth bootstrap --env production --dry-run
@@ -150,6 +150,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 export async function bootstrap(options: BootstrapOptions, run: RunContext): Promise<ExitCode> {
   const { io } = run;
   const { environment, target, layered, server } = await startCredentialRun(options, run);
+  noteIgnoredAccessToken(layered.values, run.output);
   const desired = await loadDesiredClient({
     environment,
     flags: options,
@@ -193,19 +194,15 @@ async function reconcile(state: BootstrapState, clientId: string): Promise<ExitC
   const { run, options, environment, layered, server, desired, existing } = state;
   const { output, io } = run;
   const c = output.colors;
-  const accessToken = accessTokenOf(layered.values);
   const where = layered.describeSource(existing.clientIdVariable);
-  if (!existing.registrationToken && !accessToken) {
+  if (!existing.registrationToken) {
     throw new CliError(
-      `Found ${existing.clientIdVariable}=${clientId} (${where}) but no ${existing.registrationTokenVariable}, so the client cannot be read back, and registering another would duplicate it. Fix: set ${existing.registrationTokenVariable} to this client's registration token (or POLAR_ACCESS_TOKEN to its owner's Personal Access Token), or pass --force-new to register a new client.`,
+      `Found ${existing.clientIdVariable}=${clientId} (${where}) but no ${existing.registrationTokenVariable}, so the client cannot be read back (Polar accepts only its registration token here), and registering another would duplicate it. Fix: set ${existing.registrationTokenVariable} to this client's registration token, or pass --force-new to register a new client.`,
       EXIT.FAILURE,
       "REGISTRATION_TOKEN_MISSING",
     );
   }
-  const context = registrationContext(server, layered.values, {
-    registrationAccessToken: existing.registrationToken,
-    accessToken,
-  });
+  const context = registrationContext(server, layered.values, existing.registrationToken);
   const registered = await readClient(
     output,
     clientId,
@@ -295,9 +292,8 @@ async function registerNew(state: BootstrapState): Promise<ExitCode> {
       "NO_CLIENT",
     );
   }
-  const accessToken = accessTokenOf(layered.values);
   const client = await withProgress(output, `Registering client at ${server.url}`, () =>
-    registerClient(desired.metadata, registrationContext(server, layered.values, { accessToken })),
+    registerClient(desired.metadata, registrationContext(server, layered.values)),
   );
   redactor.add(client.client_secret?.reveal());
   redactor.add(client.registration_access_token?.reveal());
@@ -320,7 +316,7 @@ async function registerNew(state: BootstrapState): Promise<ExitCode> {
   }
   if (!client.registration_access_token) {
     output.warn(
-      "Polar returned no registration access token: later runs need POLAR_ACCESS_TOKEN to read the client back.",
+      "Polar returned no registration access token: later runs cannot read this client back, and only Polar's dashboard can change it.",
     );
   }
   for (const note of diffClient(desired.metadata, client).notes)
@@ -355,18 +351,14 @@ async function stillRegistered(
 ): Promise<{ clientId: string; registrationToken: string | undefined } | undefined> {
   const { existing, layered, server, run } = state;
   if (!existing.clientId) return undefined;
-  const accessToken = accessTokenOf(layered.values);
-  if (!existing.registrationToken && !accessToken) {
+  if (!existing.registrationToken) {
     return { clientId: existing.clientId, registrationToken: undefined };
   }
   try {
     await readClient(
       run.output,
       existing.clientId,
-      registrationContext(server, layered.values, {
-        registrationAccessToken: existing.registrationToken,
-        accessToken,
-      }),
+      registrationContext(server, layered.values, existing.registrationToken),
       "",
     );
   } catch (error) {

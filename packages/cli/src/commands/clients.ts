@@ -4,16 +4,16 @@ import {
   type ClientMetadataInput,
   clientMetadataSchema,
   deleteClient,
+  ENVIRONMENTS,
   type Environment,
-  listClients,
+  getClient,
   PolarApiError,
-  type RegisteredClient,
   type RegistrationContext,
   updateClient,
   validateRedirectUri,
 } from "@polar-oauth/core/setup";
 import { type Command, Option } from "commander";
-import { clientView, issuedDate, renderClient } from "../client-view.js";
+import { type ClientView, clientView, renderClient } from "../client-view.js";
 import { confirm } from "../confirm.js";
 import { sentence } from "../desired-client.js";
 import { writeDotenvFile } from "../dotenv-file.js";
@@ -23,11 +23,12 @@ import { credentialVariableNames, defaultEnvFile, resolveEnvironment } from "../
 import { CliError, EXIT, type ExitCode, usageError } from "../exit-codes.js";
 import { withProgress } from "../progress.js";
 import { readClient } from "../read-client.js";
+import { withPolarNote } from "../redirect-uri-note.js";
 import {
-  accessTokenOf,
   addCommonOptions,
   addEnvFileOption,
   type CommonOptions,
+  noteIgnoredAccessToken,
   type RunContext,
   registrationContext,
 } from "../run-context.js";
@@ -69,16 +70,17 @@ export function clientsCommand(
 ): void {
   const clients = program
     .command("clients")
-    .description("List, show, update and delete your Polar OAuth clients.")
+    .description("List, show, update and delete this project's Polar OAuth clients.")
     .addHelpText(
       "after",
       `
-Credentials: a client's own registration token (POLAR_REGISTRATION_TOKEN_<ENV>, or
-POLAR_PREVIOUS_REGISTRATION_TOKEN_<ENV> after a rotation) or POLAR_ACCESS_TOKEN, a Personal
-Access Token of the client's owner. Listing always needs POLAR_ACCESS_TOKEN.
+Credentials: each client's own registration token (POLAR_REGISTRATION_TOKEN_<ENV>, or
+POLAR_PREVIOUS_REGISTRATION_TOKEN_<ENV> after a rotation). Polar refuses Personal Access
+Tokens on client management (403), so POLAR_ACCESS_TOKEN is never sent. Polar shows the
+clients owned by your account only in its dashboard.
 
 Examples:
-  $ POLAR_ACCESS_TOKEN=polar_pat_… polar-oauth clients list
+  $ polar-oauth clients list
   $ polar-oauth clients get --env production --env-file .env.production
   $ polar-oauth clients update --add-redirect-uri https://staging.example.com/auth/callback
   $ polar-oauth clients delete polar_ci_… --yes`,
@@ -89,11 +91,13 @@ Examples:
   common(
     clients
       .command("list")
-      .description("List the clients of POLAR_ACCESS_TOKEN's owner, newest first."),
+      .description(
+        "List the clients this project knows (each environment's client id and registration token, from the environment and .env.<environment>.local), read back from Polar one by one.",
+      ),
   )
     .addHelpText(
       "after",
-      "\nExamples:\n  $ POLAR_ACCESS_TOKEN=polar_pat_… polar-oauth clients list --server sandbox\n  $ polar-oauth clients list --json | jq '.[].client_id'",
+      "\nExamples:\n  $ polar-oauth clients list\n  $ polar-oauth clients list --json | jq '.[].clientId'",
     )
     .action(async (options: ClientsOptions) => done(await listCommand(options, run)));
 
@@ -142,7 +146,9 @@ Examples:
     clients
       .command("delete")
       .argument("<client_id>", "client to delete")
-      .description("Delete a client. Revokes every access and refresh token issued to it.")
+      .description(
+        "Delete a client. Sign-ins and refreshes stop; access tokens it already issued stay valid until they expire (Polar soft-deletes, whatever its docs say).",
+      )
       .option("-y, --yes", "do not ask for confirmation"),
   )
     .addHelpText(
@@ -158,8 +164,7 @@ Examples:
 interface ClientsScope {
   environment: Environment;
   layered: LayeredEnv;
-  accessToken: string | undefined;
-  context: (clientId?: string) => RegistrationContext;
+  context: (clientId: string) => RegistrationContext;
 }
 
 async function clientsScope(options: ClientsOptions, run: RunContext): Promise<ClientsScope> {
@@ -170,33 +175,32 @@ async function clientsScope(options: ClientsOptions, run: RunContext): Promise<C
     run.io.cwd,
   );
   run.redactor.addEnvironment(layered.values);
+  noteIgnoredAccessToken(layered.values, run.output);
   const server = resolveServer(options.server, layered.values, environment);
-  const accessToken = accessTokenOf(layered.values);
   const names = credentialVariableNames(environment);
   return {
     environment,
     layered,
-    accessToken,
     context: (clientId) => {
-      // The client's own registration token when we hold it; else the owner's PAT.
+      // Polar accepts only the client's own registration token here (a PAT gets 403).
       let registrationAccessToken: string | undefined;
       const current =
         layered.values.POLAR_CLIENT_ID?.trim() || layered.values[names.clientId]?.trim();
-      if (clientId && clientId === current) {
+      if (clientId === current) {
         registrationAccessToken =
           layered.values.POLAR_REGISTRATION_TOKEN?.trim() ||
           layered.values[names.registrationToken]?.trim();
-      } else if (clientId && clientId === layered.values[names.previousClientId]?.trim()) {
+      } else if (clientId === layered.values[names.previousClientId]?.trim()) {
         registrationAccessToken = layered.values[names.previousRegistrationToken]?.trim();
       }
-      if (clientId && !registrationAccessToken && !accessToken) {
+      if (!registrationAccessToken) {
         throw new CliError(
-          `Managing ${clientId} needs its registration token or the owner's Personal Access Token. Fix: set ${names.registrationToken} (written by bootstrap), pass --env-file with it, or set POLAR_ACCESS_TOKEN.`,
+          `Managing ${clientId} needs its registration token, the only credential Polar accepts for it. Fix: set ${names.registrationToken} (written by bootstrap) with ${names.clientId}=${clientId}, or pass --env-file with them. A client registered from Polar's dashboard is managed there.`,
           EXIT.FAILURE,
           "POLAR_CREDENTIAL_MISSING",
         );
       }
-      return registrationContext(server, layered.values, { registrationAccessToken, accessToken });
+      return registrationContext(server, layered.values, registrationAccessToken);
     },
   };
 }
@@ -214,49 +218,118 @@ function defaultClientId(scope: ClientsScope, clientId: string | undefined): str
   return id;
 }
 
+/** A client this project knows, read back from Polar (or why it could not be). */
+interface KnownClient {
+  environment: Environment;
+  /** `current`: POLAR_CLIENT_ID_<ENV>; `previous`: kept by a rotation until deleted. */
+  role: "current" | "previous";
+  clientId: string;
+  /** Where the id came from: "the environment" or a dotenv file. */
+  source: string;
+  status: "ok" | "no_registration_token" | "unreadable";
+  client?: ClientView;
+}
+
+const DASHBOARD_NOTE =
+  "Polar shows the clients owned by your account (registered while signed in) only in its dashboard; no API lists them for a program.";
+
+/**
+ * The clients of every environment that the process environment and `.env.<environment>.local`
+ * (or `--env-file` for the chosen environment) name, each read back with its registration token.
+ */
+async function knownClients(options: ClientsOptions, run: RunContext): Promise<KnownClient[]> {
+  const chosen = resolveEnvironment(options.env, run.io.env);
+  const known: KnownClient[] = [];
+  for (const environment of ENVIRONMENTS) {
+    const file =
+      environment === chosen && options.envFile ? options.envFile : defaultEnvFile(environment);
+    const layered = await layerEnv(run.io.env, file, run.io.cwd);
+    run.redactor.addEnvironment(layered.values);
+    const names = credentialVariableNames(environment);
+    // The unsuffixed variables apply to the app's own ENVIRONMENT only.
+    const unsuffixed = (name: string) =>
+      environment === chosen ? layered.values[name]?.trim() : undefined;
+    const entries = [
+      {
+        role: "current" as const,
+        idVar: unsuffixed("POLAR_CLIENT_ID") ? "POLAR_CLIENT_ID" : names.clientId,
+        clientId: unsuffixed("POLAR_CLIENT_ID") || layered.values[names.clientId]?.trim(),
+        token:
+          unsuffixed("POLAR_REGISTRATION_TOKEN") || layered.values[names.registrationToken]?.trim(),
+      },
+      {
+        role: "previous" as const,
+        idVar: names.previousClientId,
+        clientId: layered.values[names.previousClientId]?.trim(),
+        token: layered.values[names.previousRegistrationToken]?.trim(),
+      },
+    ];
+    for (const entry of entries) {
+      if (!entry.clientId) continue;
+      const base = {
+        environment,
+        role: entry.role,
+        clientId: entry.clientId,
+        source: layered.describeSource(entry.idVar),
+      };
+      if (!entry.token) {
+        known.push({ ...base, status: "no_registration_token" });
+        continue;
+      }
+      const server = resolveServer(options.server, layered.values, environment);
+      const clientId = entry.clientId;
+      try {
+        const client = await withProgress(run.output, `Reading client ${clientId}`, () =>
+          getClient(clientId, registrationContext(server, layered.values, entry.token)),
+        );
+        known.push({ ...base, status: "ok", client: clientView(client) });
+      } catch (error) {
+        if (!(error instanceof PolarApiError && [400, 401, 403, 404].includes(error.status)))
+          throw error;
+        known.push({ ...base, status: "unreadable" });
+      }
+    }
+  }
+  return known;
+}
+
+const STATUS_TEXT: Record<KnownClient["status"], string> = {
+  ok: "ok",
+  no_registration_token: "no registration token: cannot be read",
+  unreadable: "cannot be read: deleted at Polar, or the token belongs to another client",
+};
+
 async function listCommand(options: ClientsOptions, run: RunContext): Promise<ExitCode> {
-  const scope = await clientsScope(options, run);
   const { output } = run;
-  if (!scope.accessToken) {
-    throw new CliError(
-      "Listing clients needs a Personal Access Token. Fix: set POLAR_ACCESS_TOKEN (Polar dashboard → Settings → Developers).",
-      EXIT.FAILURE,
-      "POLAR_CREDENTIAL_MISSING",
-    );
-  }
-  const items: RegisteredClient[] = [];
-  for (let page = 1; ; page++) {
-    const list = await withProgress(output, "Listing clients", () =>
-      listClients({ ...scope.context(), page, limit: 100 }),
-    );
-    items.push(...list.items);
-    if (page >= list.pagination.max_page || list.items.length === 0) break;
-  }
-  const views = items.map(clientView);
+  noteIgnoredAccessToken(run.io.env, output);
+  const known = await knownClients(options, run);
   if (output.json) {
-    output.printJson(views);
+    output.printJson(known);
     return EXIT.OK;
   }
-  if (views.length === 0) {
-    output.line("No clients.");
-    return EXIT.OK;
+  if (known.length === 0) {
+    output.line(
+      "No client known to this project: no POLAR_CLIENT_ID_<ENV> in the environment or in .env.<environment>.local. Register one with `polar-oauth bootstrap`.",
+    );
+  } else {
+    output.line(
+      renderTable(
+        ["ENVIRONMENT", "CLIENT ID", "NAME", "AUTH METHOD", "REDIRECT URIS", "STATUS"],
+        known.map((k) => [
+          k.role === "previous" ? `${k.environment} (previous)` : k.environment,
+          k.clientId,
+          k.client?.client_name ?? "",
+          k.client?.token_endpoint_auth_method ?? "",
+          (k.client?.redirect_uris ?? []).join("\n"),
+          STATUS_TEXT[k.status],
+        ]),
+      ),
+    );
+    output.line(
+      `${known.length} client${known.length === 1 ? "" : "s"} known to this project (from the environment and .env.<environment>.local files).`,
+    );
   }
-  const current = scope.layered.values[credentialVariableNames(scope.environment).clientId];
-  output.line(
-    renderTable(
-      ["CLIENT ID", "NAME", "AUTH METHOD", "REDIRECT URIS", "ISSUED"],
-      views.map((v) => [
-        v.client_id === current ? `${v.client_id} *` : v.client_id,
-        v.client_name ?? "",
-        v.token_endpoint_auth_method,
-        v.redirect_uris.join("\n"),
-        issuedDate(v.client_id_issued_at),
-      ]),
-    ),
-  );
-  output.line(
-    `${views.length} client${views.length === 1 ? "" : "s"}${current && views.some((v) => v.client_id === current) ? `; * = ${scope.environment}'s client` : ""}.`,
-  );
+  output.line(DASHBOARD_NOTE);
   return EXIT.OK;
 }
 
@@ -323,6 +396,7 @@ async function updateCommand(
     const verdict = validateRedirectUri(uri, scope.environment);
     if (!verdict.ok && !problems.some((p) => p.includes(uri)))
       problems.push(`${verdict.problem} ${verdict.fix}`);
+    withPolarNote(problems, uri, scope.environment);
   }
   if (problems.length > 0 || !parsed.success)
     throw usageError(problems.join("\n"), "DESIRED_CLIENT_INVALID");
@@ -364,7 +438,7 @@ async function deleteCommand(
   const scope = await clientsScope(options, run);
   const { output, io } = run;
   const context = scope.context(clientId);
-  const warning = `Deleting ${clientId} revokes every access and refresh token issued to it; its users must sign in again, and an app still configured with it stops working.`;
+  const warning = `Deleting ${clientId}: Polar soft-deletes it. It can no longer sign users in, refresh tokens or be read; an app still configured with it stops working. Polar's docs say deletion revokes all tokens, but its code revokes none: access tokens it already issued stay valid until they expire (up to 10 days).`;
   if (!options.yes) {
     output.warn(warning);
     const answer = output.json ? undefined : await confirm(io, `Delete Polar client ${clientId}?`);
@@ -382,7 +456,9 @@ async function deleteCommand(
     await withProgress(output, `Deleting client ${clientId}`, () =>
       deleteClient(clientId, context),
     );
-    output.ok(`Deleted Polar client ${clientId}. Tokens issued to it are revoked.`);
+    output.ok(
+      `Deleted Polar client ${clientId}. Sign-ins and refreshes with it stop now; access tokens it already issued stay valid until they expire (Polar does not revoke them, despite its docs).`,
+    );
   } catch (error) {
     if (!(error instanceof PolarApiError && [401, 404].includes(error.status))) throw error;
     const previous =

@@ -18,9 +18,9 @@ import { CliError, EXIT, type ExitCode } from "../exit-codes.js";
 import { withProgress } from "../progress.js";
 import { readClient } from "../read-client.js";
 import {
-  accessTokenOf,
   addCommonOptions,
   type CommonOptions,
+  noteIgnoredAccessToken,
   type RunContext,
   registrationContext,
 } from "../run-context.js";
@@ -82,15 +82,15 @@ export async function rotate(options: RotateOptions, run: RunContext): Promise<E
   const { environment, target, layered, server } = await startCredentialRun(options, run);
   const existing = findExistingCredentials(layered, environment, io.env);
   const names = credentialVariableNames(environment);
-  const accessToken = accessTokenOf(layered.values);
+  noteIgnoredAccessToken(layered.values, output);
   if (!existing.clientId) {
     throw new CliError(
       `Nothing to rotate: no ${existing.clientIdVariable} in the environment${target.kind === "file" ? ` or ${target.path}` : ""}. Fix: run \`polar-oauth bootstrap --env ${environment}\` first.`,
     );
   }
-  if (!existing.registrationToken && !accessToken) {
+  if (!existing.registrationToken) {
     throw new CliError(
-      `Rotating ${existing.clientId} needs its registration token to read its configuration: set ${existing.registrationTokenVariable} (or POLAR_ACCESS_TOKEN).`,
+      `Rotating ${existing.clientId} needs its registration token to read its configuration: set ${existing.registrationTokenVariable}.`,
     );
   }
   const pending = layered.values[names.previousClientId];
@@ -104,10 +104,7 @@ export async function rotate(options: RotateOptions, run: RunContext): Promise<E
   const old = await readClient(
     output,
     existing.clientId,
-    registrationContext(server, layered.values, {
-      registrationAccessToken: existing.registrationToken,
-      accessToken,
-    }),
+    registrationContext(server, layered.values, existing.registrationToken),
     `run \`polar-oauth bootstrap --env ${environment}\` to set up a client.`,
   );
   const metadata = sameConfiguration(old);
@@ -126,7 +123,7 @@ export async function rotate(options: RotateOptions, run: RunContext): Promise<E
     return EXIT.OK;
   }
   const replacement = await withProgress(output, `Registering replacement at ${server.url}`, () =>
-    registerClient(metadata, registrationContext(server, layered.values, { accessToken })),
+    registerClient(metadata, registrationContext(server, layered.values)),
   );
   redactor.add(replacement.client_secret?.reveal());
   redactor.add(replacement.registration_access_token?.reveal());
@@ -142,7 +139,7 @@ export async function rotate(options: RotateOptions, run: RunContext): Promise<E
   );
   output.line(`  Credentials written to ${describeTarget(target)}: ${variables.join(", ")}.`);
   output.line(
-    "  Both clients work now. Deploy the new credentials, then delete the old client (this revokes its tokens):",
+    "  Both clients work now. Deploy the new credentials, then delete the old client (sign-ins and refreshes with it stop; access tokens it issued stay valid until they expire):",
   );
   const envFile = target.kind === "file" && !target.defaulted ? ` --env-file ${target.path}` : "";
   output.line(

@@ -7,28 +7,30 @@ import {
   resolvePolarServer,
 } from "../server/polar-servers.js";
 import {
-  type ClientList,
   type ClientMetadataInput,
-  clientListSchema,
   clientMetadataSchema,
   type RegisteredClient,
   registeredClientSchema,
 } from "./schema.js";
 
-/** Where and as whom to call Polar's client-management endpoints. */
+/**
+ * Where and with which credential to call Polar's client-management endpoints. There is no
+ * Personal Access Token here: Polar refuses every API token on these endpoints (403
+ * `NotPermitted`, `WebUserOrAnonymous` in server/polar/auth/dependencies.py). A program
+ * registers anonymously and manages a client with that client's registration access token.
+ */
 export interface RegistrationContext extends HttpOptions {
   /** `production`, `sandbox`, a compatible server's URL, or a resolved {@link PolarServer}. */
   server: PolarServer | string;
-  /** A Personal Access Token (`Authorization: Bearer`), as the seed documents for registration. */
-  accessToken?: string | Secret | undefined;
   /** The client's registration access token (`polar_crt_…`), for RFC 7592 read/update/delete. */
   registrationAccessToken?: string | Secret | undefined;
 }
 
 /**
- * Registers a new OAuth client (RFC 7591 `POST /v1/oauth2/register`). The answer carries the
- * client secret (confidential clients) and the registration access token, each as a
- * {@link Secret}: Polar shows the secret once, so store it before anything else.
+ * Registers a new OAuth client anonymously (RFC 7591 `POST /v1/oauth2/register`): such a
+ * client belongs to no Polar account and is managed only with its registration access token.
+ * The answer carries the client secret (confidential clients) and the registration access
+ * token, each as a {@link Secret}: store them before anything else.
  */
 export async function registerClient(
   metadata: ClientMetadataInput,
@@ -39,7 +41,7 @@ export async function registerClient(
   const { status, body: answer } = await requestPolar(
     "client registration",
     registrationEndpoints(server).register,
-    { method: "POST", headers: jsonHeaders(context.accessToken), body: JSON.stringify(body) },
+    { method: "POST", headers: jsonHeaders(undefined), body: JSON.stringify(body) },
     context,
   );
   return parseClient("client registration", status, answer);
@@ -60,8 +62,11 @@ export async function getClient(
 }
 
 /**
- * Replaces a client's metadata (RFC 7592 `PUT`). Polar resets omitted fields to their
- * defaults, so pass the whole desired configuration, not just the changes.
+ * Updates a client (RFC 7592 `PUT`). Polar validates the body with the registration defaults and
+ * merges it over the stored metadata, skipping absent fields: an omitted `scope`, auth method or
+ * grant list falls back to its default, while `client_uri`, `logo_uri`, `tos_uri` and
+ * `policy_uri` can never be cleared (`update_client` in server/polar/oauth2/authorization_server.py).
+ * Pass the whole desired configuration.
  */
 export async function updateClient(
   clientId: string,
@@ -83,8 +88,9 @@ export async function updateClient(
 }
 
 /**
- * Deletes a client (RFC 7592 `DELETE`). Polar revokes every access and refresh token issued to
- * it: its users must sign in again.
+ * Deletes a client (RFC 7592 `DELETE`). Polar soft-deletes it (`set_deleted_at`): it can no
+ * longer be read, sign users in, or refresh, introspect and revoke tokens; contrary to Polar's
+ * docs no token is revoked, so access tokens already issued keep working until they expire.
  */
 export async function deleteClient(clientId: string, context: RegistrationContext): Promise<void> {
   await requestPolar(
@@ -93,30 +99,6 @@ export async function deleteClient(clientId: string, context: RegistrationContex
     { method: "DELETE", headers: jsonHeaders(managementCredential(context)) },
     context,
   );
-}
-
-/** Lists the clients the access token's owner has (`GET /v1/oauth2/`, newest first). */
-export async function listClients(
-  context: RegistrationContext & { page?: number; limit?: number },
-): Promise<ClientList> {
-  if (!context.accessToken) {
-    throw new PolarError(
-      "POLAR_CREDENTIAL_MISSING",
-      "Listing clients needs a Personal Access Token. Fix: set POLAR_ACCESS_TOKEN.",
-    );
-  }
-  const url = new URL(registrationEndpoints(toServer(context.server)).list);
-  url.searchParams.set("page", String(context.page ?? 1));
-  url.searchParams.set("limit", String(Math.min(context.limit ?? 100, 100)));
-  const { status, body } = await requestPolar(
-    "client list",
-    url.href,
-    { headers: jsonHeaders(context.accessToken) },
-    context,
-  );
-  const parsed = clientListSchema.safeParse(body);
-  if (!parsed.success) throw badAnswer("client list", status);
-  return parsed.data;
 }
 
 function parseMetadata(metadata: ClientMetadataInput) {
@@ -148,11 +130,11 @@ function badAnswer(endpoint: string, status: number): PolarApiError {
 }
 
 function managementCredential(context: RegistrationContext): string | Secret {
-  const credential = context.registrationAccessToken ?? context.accessToken;
+  const credential = context.registrationAccessToken;
   if (!credential) {
     throw new PolarError(
       "POLAR_CREDENTIAL_MISSING",
-      "Managing a client needs its registration access token or a Personal Access Token. Fix: set POLAR_REGISTRATION_TOKEN_<ENV> (written by `polar-oauth bootstrap`) or POLAR_ACCESS_TOKEN.",
+      "Managing a client needs its registration access token (Polar refuses Personal Access Tokens here). Fix: set POLAR_REGISTRATION_TOKEN_<ENV> (written by `polar-oauth bootstrap`).",
     );
   }
   return credential;

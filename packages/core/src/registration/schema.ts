@@ -88,14 +88,5 @@ export const registeredClientSchema = z.object({
   default_sub_type: z.string().nullish(),
 });
 
-/** A registered Polar OAuth client. `client_secret` is present only in the answer that created it (and on reads, where Polar returns it). */
+/** A registered Polar OAuth client. Polar returns a confidential client's `client_secret` on registration, read and update alike (a {@link Secret} here). */
 export type RegisteredClient = z.output<typeof registeredClientSchema>;
-
-/** One page of `GET /v1/oauth2/`: newest first. */
-export const clientListSchema = z.object({
-  items: z.array(registeredClientSchema),
-  pagination: z.object({ total_count: z.number(), max_page: z.number() }),
-});
-
-/** A page of the caller's clients. */
-export type ClientList = z.output<typeof clientListSchema>;

@@ -24,11 +24,9 @@ interface StoredClient {
  * A local imitation of Polar's client-registration endpoints (RFC 7591/7592 under
  * `/v1/oauth2`), answering the way polar.sh does: 201 on register, 400 `access_denied`
  * without a credential, 401 `invalid_client` for a wrong token or unknown client, 204 on
- * delete, `{items, pagination}` for the list. `override` answers first when it returns one.
+ * delete. `override` answers first when it returns one.
  */
 export interface FakePolar extends LocalServer {
-  /** The Personal Access Token the fake accepts for registration and listing. */
-  accessToken: string;
   clients: Map<string, StoredClient>;
   override: ((request: RecordedRequest) => Answer | "hang" | undefined) | undefined;
 }
@@ -40,9 +38,9 @@ const DEFAULTS = {
   scope: "openid profile email",
 };
 
-export async function startFakePolar(accessToken: string): Promise<FakePolar> {
+export async function startFakePolar(): Promise<FakePolar> {
   const clients = new Map<string, StoredClient>();
-  const fake = { accessToken, clients, override: undefined } as unknown as FakePolar;
+  const fake = { clients, override: undefined } as unknown as FakePolar;
 
   const present = (clientId: string, client: StoredClient) => ({
     ...client.metadata,
@@ -117,32 +115,6 @@ export async function startFakePolar(accessToken: string): Promise<FakePolar> {
         client.metadata = { ...DEFAULTS, ...metadata };
         return { status: 200, body: present(clientId, client) };
       }
-    }
-
-    if (request.method === "GET" && url.pathname === "/v1/oauth2/") {
-      if (bearer(request) !== accessToken) {
-        return { status: 401, body: { detail: "Unauthorized" } };
-      }
-      const page = Number(url.searchParams.get("page") ?? 1);
-      const limit = Number(url.searchParams.get("limit") ?? 10);
-      if (limit > 100) {
-        return {
-          status: 422,
-          body: { detail: [{ loc: ["query", "limit"], msg: "must be at most 100" }] },
-        };
-      }
-      const all = [...clients.entries()].reverse();
-      const items = all.slice((page - 1) * limit, page * limit).map(([id, c]) => present(id, c));
-      return {
-        status: 200,
-        body: {
-          items,
-          pagination: {
-            total_count: all.length,
-            max_page: Math.max(1, Math.ceil(all.length / limit)),
-          },
-        },
-      };
     }
 
     return { status: 404, body: { detail: "Not Found" } };

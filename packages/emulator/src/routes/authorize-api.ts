@@ -85,8 +85,7 @@ export function handleAuthorizeApi(ctx: KoaContext, env: EmulatorEnv) {
   if (!target.ok) return sendOAuthError(ctx, 400, target.error, target.description);
   const { client, redirectUri } = target;
   const decision = env.limiter.authorization(client.clientId);
-  if (!decision.allowed)
-    return sendRateLimited(ctx, env, decision, "authorization requests per client");
+  if (!decision.allowed) return sendRateLimited(ctx, env, decision);
 
   // Polar: an omitted scope means the client's registered scope; unknown scopes are refused.
   const scope = query.get("scope") ?? client.metadata.scope;

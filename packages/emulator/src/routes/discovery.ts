@@ -5,14 +5,18 @@ import { ROUTES } from "../provider.js";
 import { POLAR_SCOPES } from "../scopes.js";
 
 /** Polar's discovery document: `issuer` per the option, endpoint URLs on the emulator's own origin. */
-export function discoveryDocument(issuer: string, origin: string): Record<string, unknown> {
+export function discoveryDocument(
+  issuer: string,
+  origin: string,
+  scopes: readonly string[] = POLAR_SCOPES,
+): Record<string, unknown> {
   return {
     issuer,
     authorization_endpoint: `${origin}${ROUTES.authorization}`,
     token_endpoint: `${origin}${ROUTES.token}`,
     jwks_uri: `${origin}${ROUTES.jwks}`,
     registration_endpoint: `${origin}${ROUTES.registration}`,
-    scopes_supported: [...POLAR_SCOPES],
+    scopes_supported: [...scopes],
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
     grant_types_supported: ["authorization_code", "refresh_token"],
@@ -39,6 +43,6 @@ export function handleDiscovery(ctx: KoaContext, env: EmulatorEnv): void {
     return;
   }
   ctx.set("Access-Control-Allow-Origin", "*");
-  sendJson(ctx, 200, discoveryDocument(env.issuer, requestOrigin(ctx)));
+  sendJson(ctx, 200, discoveryDocument(env.issuer, requestOrigin(ctx), env.scopes));
   ctx.set("Cache-Control", "public, max-age=60");
 }

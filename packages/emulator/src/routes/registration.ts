@@ -1,7 +1,14 @@
 import type { KoaContext } from "oidc-provider";
+import {
+  type ApiCaller,
+  identifyCaller,
+  sendInvalidToken,
+  sendNotPermitted,
+  sendUnauthorized,
+} from "../api-caller.js";
 import { type ClientRecord, safeEqual } from "../client-registry.js";
 import { type EmulatorEnv, requestOrigin } from "../emulator-env.js";
-import { bearerToken, readBody, sendJson, sendOAuthError } from "../http-utils.js";
+import { readBody, sendJson, sendOAuthError } from "../http-utils.js";
 import { checkClientMetadata, type RegistrationCheck } from "../registration-rules.js";
 import type { FixtureUser, RegisteredClientResponse } from "../types.js";
 import { sendRateLimited } from "./rate-limited.js";
@@ -27,13 +34,10 @@ export function registerNewClient(
   owner: FixtureUser | undefined,
   origin: string,
 ): { ok: true; response: RegisteredClientResponse } | Failure {
-  const check = checkClientMetadata(body, "create");
+  const check = checkClientMetadata(body, "create", env.scopes);
   if (!check.ok) return check;
   const record = env.clients.create(check.metadata, { ownerId: owner?.id ?? null });
-  return {
-    ok: true,
-    response: env.clients.toRegistrationResponse(record, origin, { includeSecret: true }),
-  };
+  return { ok: true, response: env.clients.toRegistrationResponse(record, origin) };
 }
 
 async function readJson(ctx: KoaContext): Promise<{ ok: true; value: unknown } | { ok: false }> {
@@ -50,35 +54,36 @@ function sendInvalidJson(ctx: KoaContext): void {
   sendOAuthError(ctx, 400, "invalid_request", "The request body must be a JSON object.");
 }
 
-/** The fixture user whose PAT is in `Authorization: Bearer`, undefined if none; null if a bearer is present but unknown. */
-function patOwner(ctx: KoaContext, env: EmulatorEnv): FixtureUser | undefined | null {
-  const token = bearerToken(ctx);
-  if (!token) return undefined;
-  return env.fixtures.userByPat(token) ?? null;
+/** A caller client management lets through: anonymous, a registration token or a web session. */
+type ManagementCaller = Exclude<ApiCaller, { kind: "api_token" | "invalid_token" }>;
+
+/**
+ * Polar's `WebUserOrAnonymous` (server/polar/auth/dependencies.py): anonymous callers and web
+ * sessions pass; an API token (PAT, OAuth access token) is refused with 403 `NotPermitted`, an
+ * unknown token with 401 `invalid_token`. Answers and returns undefined when refused.
+ */
+async function webUserOrAnonymous(
+  ctx: KoaContext,
+  env: EmulatorEnv,
+): Promise<ManagementCaller | undefined> {
+  const caller = await identifyCaller(ctx, env);
+  if (caller.kind === "invalid_token") return void sendInvalidToken(ctx);
+  if (caller.kind === "api_token") return void sendNotPermitted(ctx);
+  return caller;
 }
 
-function sendUnauthorized(ctx: KoaContext): void {
-  ctx.set("WWW-Authenticate", 'Bearer realm="polar-emulator"');
-  sendOAuthError(
-    ctx,
-    401,
-    "invalid_token",
-    "A valid Personal Access Token is required: Authorization: Bearer polar_pat_… (see the emulator's fixture users).",
-  );
-}
-
-/** POST /v1/oauth2/register (RFC 7591): anonymous or with a fixture user's PAT (that user owns the client). */
+/** POST /v1/oauth2/register (RFC 7591): anonymous, or a web session (that user owns the client). */
 export async function handleRegister(ctx: KoaContext, env: EmulatorEnv): Promise<void> {
   if (ctx.method !== "POST") {
     ctx.set("Allow", "POST");
     sendJson(ctx, 405, { detail: "Method Not Allowed" });
     return;
   }
-  const owner = patOwner(ctx, env);
-  if (owner === null) return sendUnauthorized(ctx);
+  const caller = await webUserOrAnonymous(ctx, env);
+  if (!caller) return;
+  const owner = caller.kind === "web_session" ? caller.user : undefined;
   const decision = env.limiter.registration(owner ? `user:${owner.id}` : `ip:${ctx.ip}`);
-  if (!decision.allowed)
-    return sendRateLimited(ctx, env, decision, "client registrations per user");
+  if (!decision.allowed) return sendRateLimited(ctx, env, decision);
   const json = await readJson(ctx);
   if (!json.ok) return sendInvalidJson(ctx);
   const result = registerNewClient(env, json.value, owner, requestOrigin(ctx));
@@ -87,35 +92,35 @@ export async function handleRegister(ctx: KoaContext, env: EmulatorEnv): Promise
   sendJson(ctx, 201, result.response);
 }
 
-/** Authenticates RFC 7592 calls: the client's registration access token, or its owner's PAT. */
+/**
+ * Authlib's RFC 7592 `ClientConfigurationEndpoint` with Polar's overrides
+ * (server/polar/oauth2/authorization_server.py): the credential is the web session's user, else
+ * the bearer token; none → 400 `access_denied`; a deleted or unknown client, a token that is
+ * not this client's registration token, or a user who does not own it → 401 `invalid_client`.
+ */
 function authorizeManagement(
   ctx: KoaContext,
   env: EmulatorEnv,
+  caller: ManagementCaller,
   clientId: string,
 ): ClientRecord | undefined {
-  const token = bearerToken(ctx);
-  if (!token) {
+  if (caller.kind === "anonymous") {
     sendOAuthError(
       ctx,
       400,
       "access_denied",
-      "Send Authorization: Bearer <registration_access_token> (or the owner's PAT).",
+      "The resource owner or authorization server denied the request",
     );
     return undefined;
   }
   const client = env.clients.get(clientId);
-  const owner = env.fixtures.userByPat(token);
   const allowed =
     client !== undefined &&
-    (owner ? client.ownerId === owner.id : safeEqual(token, client.registrationAccessToken));
+    (caller.kind === "web_session"
+      ? client.ownerId === caller.user.id
+      : safeEqual(caller.token, client.registrationAccessToken));
   if (!allowed) {
-    ctx.set("WWW-Authenticate", 'Bearer realm="polar-emulator", error="invalid_client"');
-    sendOAuthError(
-      ctx,
-      401,
-      "invalid_client",
-      "Unknown client, or the token does not grant access to it.",
-    );
+    sendOAuthError(ctx, 401, "invalid_client", "The client does not exist on this server.");
     return undefined;
   }
   return client;
@@ -132,31 +137,37 @@ export async function handleClientConfiguration(
     sendJson(ctx, 405, { detail: "Method Not Allowed" });
     return;
   }
-  const client = authorizeManagement(ctx, env, clientId);
+  const caller = await webUserOrAnonymous(ctx, env);
+  if (!caller) return;
+  // FastAPI validates the PUT body before Polar's handler (and so Authlib) runs.
+  let check: RegistrationCheck | undefined;
+  let body: Record<string, unknown> = {};
+  if (ctx.method === "PUT") {
+    const json = await readJson(ctx);
+    if (!json.ok) return sendInvalidJson(ctx);
+    check = checkClientMetadata(json.value, "update", env.scopes);
+    if (!check.ok) return sendJson(ctx, check.status, check.body);
+    body = json.value as Record<string, unknown>;
+  }
+  const client = authorizeManagement(ctx, env, caller, clientId);
   if (!client) return;
   const origin = requestOrigin(ctx);
 
   if (ctx.method === "GET") {
-    sendJson(
-      ctx,
-      200,
-      env.clients.toRegistrationResponse(client, origin, { includeSecret: false }),
-    );
+    sendJson(ctx, 200, env.clients.toRegistrationResponse(client, origin));
     return;
   }
 
   if (ctx.method === "DELETE") {
-    env.clients.delete(client.clientId);
-    env.store.revokeClient(client.clientId);
+    // Soft delete, no token revoked: Polar's delete_client is set_deleted_at(), its
+    // revoke_access_token a no-op. Issued access tokens keep working until they expire.
+    env.clients.softDelete(client.clientId);
     ctx.status = 204;
     ctx.body = null;
     return;
   }
 
-  const json = await readJson(ctx);
-  if (!json.ok) return sendInvalidJson(ctx);
-  const check = checkClientMetadata(json.value, "update");
-  if (!check.ok) return sendJson(ctx, check.status, check.body);
+  if (!check?.ok) return;
   if (check.clientId !== client.clientId) {
     sendOAuthError(
       ctx,
@@ -166,7 +177,7 @@ export async function handleClientConfiguration(
     );
     return;
   }
-  const secret = (json.value as Record<string, unknown>).client_secret;
+  const secret = body.client_secret;
   if (
     secret !== undefined &&
     (typeof secret !== "string" || !client.clientSecret || !safeEqual(secret, client.clientSecret))
@@ -180,7 +191,7 @@ export async function handleClientConfiguration(
     return;
   }
   const updated = env.clients.update(client.clientId, check.metadata)!;
-  sendJson(ctx, 200, env.clients.toRegistrationResponse(updated, origin, { includeSecret: false }));
+  sendJson(ctx, 200, env.clients.toRegistrationResponse(updated, origin));
 }
 
 function positiveInt(raw: string | string[] | undefined, fallback: number): number | undefined {
@@ -189,18 +200,22 @@ function positiveInt(raw: string | string[] | undefined, fallback: number): numb
   return Number(raw);
 }
 
-/** GET /v1/oauth2/?page=&limit=: the PAT owner's clients, newest first, limit ≤ 100. */
-export function handleList(ctx: KoaContext, env: EmulatorEnv): void {
+/**
+ * GET /v1/oauth2/?page=&limit=: the signed-in user's clients, newest first, limit ≤ 100.
+ * Polar's `AuthorizeWebUserRead`: a web session only; an API token → 403 `NotPermitted`,
+ * no credential (or a registration token, which is anonymous) → 401 `Unauthorized`.
+ */
+export async function handleList(ctx: KoaContext, env: EmulatorEnv): Promise<void> {
   if (ctx.method !== "GET") {
     ctx.set("Allow", "GET");
     sendJson(ctx, 405, { detail: "Method Not Allowed" });
     return;
   }
-  const owner = patOwner(ctx, env);
-  if (!owner) {
-    sendUnauthorized(ctx);
-    return;
-  }
+  const caller = await identifyCaller(ctx, env);
+  if (caller.kind === "invalid_token") return sendInvalidToken(ctx);
+  if (caller.kind === "api_token") return sendNotPermitted(ctx);
+  if (caller.kind !== "web_session") return sendUnauthorized(ctx);
+  const owner = caller.user;
   const page = positiveInt(ctx.query.page, 1);
   const limit = positiveInt(ctx.query.limit, 10);
   const detail = [];
@@ -221,7 +236,7 @@ export function handleList(ctx: KoaContext, env: EmulatorEnv): void {
     });
   }
   if (detail.length > 0 || page === undefined || limit === undefined) {
-    sendJson(ctx, 422, { detail });
+    sendJson(ctx, 422, { error: "RequestValidationError", detail });
     return;
   }
   const { items, totalCount } = env.clients.listByOwner(owner.id, page, limit);

@@ -5,16 +5,22 @@ import { destroyIssuedToken, findIssuedToken } from "../token-lookup.js";
 import { acceptClientForm } from "./form-endpoint.js";
 
 /**
- * POST /v1/oauth2/revoke: always 200 `{}` for an authenticated confidential client.
- * Revoking either token of a pair kills both, except `token_type_hint=access_token`,
- * which (like Polar) revokes only the access token.
+ * POST /v1/oauth2/revoke: 200 `{}` for an authenticated confidential client, also for a token
+ * Polar does not know; another client's token → 400 `invalid_grant` (Authlib's RFC 7009
+ * `authenticate_token` checks `token.check_client`). Revoking either token of a pair kills
+ * both, except `token_type_hint=access_token`, which (like Polar's `revoke_token` in
+ * server/polar/oauth2/authorization_server.py) revokes only the access token.
  */
 export async function handleRevoke(ctx: KoaContext, env: EmulatorEnv): Promise<void> {
   const accepted = await acceptClientForm(ctx, env);
   if (!accepted) return;
   const { form, client } = accepted;
   const token = findIssuedToken(env.store, form.token!, form.token_type_hint);
-  if (token && token.payload.clientId === client.clientId) {
+  if (token && token.payload.clientId !== client.clientId) {
+    sendJson(ctx, 400, { error: "invalid_grant" });
+    return;
+  }
+  if (token) {
     const partnerId = env.store.partnerOf(token.id);
     destroyIssuedToken(env.store, token);
     if (partnerId && form.token_type_hint !== "access_token") {

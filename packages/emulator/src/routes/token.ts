@@ -20,7 +20,7 @@ export async function handleToken(ctx: KoaContext, env: EmulatorEnv, next: KoaNe
   const client = clientId ? env.clients.get(clientId) : undefined;
   if (client) {
     const decision = env.limiter.token(client.clientId);
-    if (!decision.allowed) return sendRateLimited(ctx, env, decision, "token requests per client");
+    if (!decision.allowed) return sendRateLimited(ctx, env, decision);
     const used = basic
       ? "client_secret_basic"
       : params.client_secret !== undefined

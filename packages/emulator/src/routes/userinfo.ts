@@ -1,6 +1,7 @@
 import type { KoaContext } from "oidc-provider";
+import { sendInvalidToken, sendUnauthorized } from "../api-caller.js";
 import type { EmulatorEnv } from "../emulator-env.js";
-import { allowCors, bearerToken, sendJson, sendOAuthError } from "../http-utils.js";
+import { allowCors, bearerToken, sendJson } from "../http-utils.js";
 import { splitScope } from "../scopes.js";
 
 /** The claims Polar's userinfo returns for a (user) token and its scope (`server/polar/oauth2/userinfo.py`). */
@@ -25,18 +26,11 @@ export function handleUserinfo(ctx: KoaContext, env: EmulatorEnv): void {
     return;
   }
   const token = bearerToken(ctx);
+  // Polar's get_token (server/polar/oauth2/dependencies.py): no bearer → 401 Unauthorized in
+  // Polar's own error shape; an unknown, expired or revoked token → 401 invalid_token.
   const payload = token ? env.store.find("AccessToken", token) : undefined;
   const claims = payload ? userinfoClaims(env, payload) : undefined;
-  if (!claims) {
-    const description = token
-      ? "The access token is invalid, expired or revoked."
-      : "Missing access token: send Authorization: Bearer <access_token>.";
-    ctx.set(
-      "WWW-Authenticate",
-      `Bearer realm="polar-emulator", error="invalid_token", error_description="${description}"`,
-    );
-    sendOAuthError(ctx, 401, "invalid_token", description);
-    return;
-  }
-  sendJson(ctx, 200, claims);
+  if (!token) sendUnauthorized(ctx);
+  else if (!claims) sendInvalidToken(ctx);
+  else sendJson(ctx, 200, claims);
 }

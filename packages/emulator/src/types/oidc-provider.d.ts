@@ -118,6 +118,7 @@ declare module "oidc-provider" {
     RefreshToken: TokenClass;
     AuthorizationCode: TokenClass;
     Client: { Schema: { prototype: { redirectUris(...args: unknown[]): void } } };
+    Session: { get(ctx: KoaContext): Promise<{ accountId?: string }> };
     use(middleware: KoaMiddleware): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
