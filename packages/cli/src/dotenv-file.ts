@@ -79,6 +79,7 @@ export class UnsafeDotenvValueError extends CliError {
 }
 
 /** Control characters (C0, DEL, C1) and the line separators some parsers honour. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**

@@ -37,8 +37,9 @@ const SHAPES: ReadonlyArray<{ variable: RegExp; field: string; pattern: RegExp; 
 
 const REDIRECT_URI_VARIABLE = /^POLAR_REDIRECT_URI(?:_[A-Z]+)?$/;
 
-/** C0 and C1 control characters, DEL, and characters no identifier or URL of ours contains. */
-const UNSAFE_CHARACTERS = /[\u0000-\u0020\u007f-\u009f"'`\\$]/;
+/** C0 and C1 control characters, DEL, line separators, space, and quotes, `\` and `$`. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const UNSAFE_CHARACTERS = /[\u0000-\u0020\u007f-\u009f\u2028\u2029"'`\\$]/;
 
 /**
  * Checks every credential before it is written or printed: ids, secrets and tokens against
