@@ -48,6 +48,10 @@ const PRIVATE_HTTP = [
   "http://172.16.0.1:8080",
   "http://192.168.1.20:4000",
   "http://polar.internal.example.com",
+  // Look-alikes of loopback names.
+  "http://127.0.0.1.nip.io",
+  "http://localhost.evil.example",
+  "http://0.0.0.0:4000",
 ];
 const LOOPBACK_HTTP = [
   "http://127.0.0.1:4000",

@@ -129,6 +129,9 @@ export async function doctor(options: DoctorOptions, run: RunContext): Promise<E
       name: "server reachable",
       ok: false,
       detail: error.message,
+      fix: error.message.includes("Fix:")
+        ? undefined
+        : "Set POLAR_SERVER to production, sandbox or an https URL.",
     });
   }
   let reachable = false;
