@@ -94,7 +94,8 @@ export function createTransactionCookies(options: {
       return clearCookie(name(state), path, secure);
     },
     clearAbandoned(cookieHeader, state) {
-      if (!cookieHeader) return [];
+      // Every login runs this: skip the split when no attempt cookie came at all.
+      if (!cookieHeader?.includes(prefix)) return [];
       const own = state === undefined ? undefined : name(state);
       const others = cookieHeader
         .split(";")
