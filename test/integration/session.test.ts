@@ -112,7 +112,7 @@ describe.each(FRAMEWORKS)("sessions through %s", (framework) => {
     expect((await browser.get(`${kit.url}/auth/me`)).status).toBe(401);
   });
 
-  it("keeps cookies the kit set even when a later handler throws", async () => {
+  it("a refresh survives a later handler throwing: Express keeps the cookie, Koa drops it and the grace window re-issues it", async () => {
     const clock = fakeClock();
     const kit = await start({ config: { session: longSession }, options: { now: clock.now } });
     const browser = new TestBrowser();
@@ -120,8 +120,13 @@ describe.each(FRAMEWORKS)("sessions through %s", (framework) => {
     clock.advance(TEN_DAYS + 60);
     const boom = await browser.get(`${kit.url}/boom`);
     expect(boom.status).toBe(500);
-    expect(boom.headers.getSetCookie().some((c) => c.startsWith("polar_session="))).toBe(true);
-    // The browser kept the rotated tokens: the next request needs no new refresh.
+    // Koa's error handling clears headers, and the kit never puts cookies on the error
+    // (issue 12): the cookie is lost there, and the next request with the old cookie gets the
+    // same refreshed one from the refresh grace window.
+    expect(boom.headers.getSetCookie().some((c) => c.startsWith("polar_session="))).toBe(
+      framework === "express",
+    );
+    // Either way, the next request needs no new refresh.
     emulator.resetStats();
     expect((await browser.get(`${kit.url}/api/token`)).status).toBe(200);
     expect(emulator.stats().tokenGrants.refresh_token).toBe(0);

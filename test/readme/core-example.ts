@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { createPolarAuth, loadPolarConfig } from "@polar-oauth/core";
+import { createPolarAuth, loadPolarConfig, SESSION_COOKIE_CACHE_CONTROL } from "@polar-oauth/core";
 
 // The framework-free kit: an adapter only converts requests and responses.
 const auth = createPolarAuth(loadPolarConfig());
@@ -13,6 +13,9 @@ export const server = createServer(async (req, res) => {
     res.end(answer.body);
     return;
   }
-  const polar = await auth.context(request, (cookie) => res.appendHeader("set-cookie", cookie));
+  const polar = await auth.context(request, (cookie) => {
+    res.appendHeader("set-cookie", cookie);
+    res.setHeader("cache-control", SESSION_COOKIE_CACHE_CONTROL); // "private, no-store"
+  });
   res.end(polar.session ? `Hello ${polar.session.user.email}` : "Signed out");
 }).listen(Number(process.env.PORT ?? 3000));

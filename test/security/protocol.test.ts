@@ -307,13 +307,23 @@ describe.each(FRAMEWORKS)("protocol through %s", (framework) => {
 });
 
 describe("core", () => {
-  it("marks both cookies Secure when the redirect URI is https", async () => {
+  it("makes the cookies __Host- (Secure, Path=/, no Domain) when the redirect URI is https", async () => {
     const auth = createPolarAuth(hostileConfig(hostile)("https://app.example"), {
       logger: { info() {}, warn() {}, error() {} },
     });
     const login = await auth.handle({ method: "GET", url: "/auth/login", headers: {} });
     expect(login?.status).toBe(302);
+    expect(login?.cookies[0]).toMatch(/^__Host-polar_session_tx_[\w-]{16}=[^;]+; Path=\/; /);
     expect(login?.cookies[0]).toMatch(/; Secure/);
+    expect(login?.cookies[0]).not.toMatch(/Domain/i);
+    const logout = await auth.handle({
+      method: "POST",
+      url: "/auth/logout",
+      headers: { origin: "https://app.example" },
+    });
+    expect(logout?.cookies).toContainEqual(
+      expect.stringMatching(/^__Host-polar_session=; Path=\/; .*; Secure/),
+    );
   });
 
   it("escapes a rejection message from onLogin on the error page", async () => {

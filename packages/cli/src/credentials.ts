@@ -2,10 +2,11 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Environment, RegisteredClient } from "@polar-oauth/core/setup";
-import { type DotenvWrite, writeDotenvFile } from "./dotenv-file.js";
+import { type DotenvWrite, dotenvValue, writeDotenvFile } from "./dotenv-file.js";
 import { credentialVariableNames } from "./environment.js";
 import { CliError, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
+import { assertTrustworthyCredentials } from "./server-answer.js";
 
 /** Formats for credentials on stdout. */
 export const CREDENTIAL_FORMATS = ["dotenv", "json", "shell"] as const;
@@ -87,7 +88,7 @@ export function credentialEntries(
   return entries;
 }
 
-/** Renders credentials for stdout. */
+/** Renders credentials for stdout; dotenv values are quoted exactly as in a file ({@link dotenvValue}). */
 export function formatCredentials(entries: CredentialEntries, format: CredentialFormat): string {
   if (format === "json") return `${JSON.stringify(Object.fromEntries(entries), null, 2)}\n`;
   if (format === "shell") {
@@ -95,11 +96,12 @@ export function formatCredentials(entries: CredentialEntries, format: Credential
       .map(([key, value]) => `export ${key}='${value.replace(/'/g, `'\\''`)}'\n`)
       .join("");
   }
-  return entries.map(([key, value]) => `${key}=${value}\n`).join("");
+  return entries.map(([key, value]) => `${key}=${dotenvValue(value, key)}\n`).join("");
 }
 
 /**
- * Stores credentials in the target before anything reports success. If the file cannot be
+ * Stores credentials in the target before anything reports success, after checking each
+ * value's shape (see `server-answer.ts`): an answer that fails writes and prints nothing. If the file cannot be
  * written after all (the target was checked beforehand), the credentials go to a 0600 rescue
  * file in the temp directory and the error says where: a secret Polar shows once is never lost.
  */
@@ -109,6 +111,8 @@ export async function storeCredentials(
   output: Output,
   remove: readonly string[] = [],
 ): Promise<DotenvWrite | undefined> {
+  // Before anything is written or printed: a hostile server must not inject a variable.
+  assertTrustworthyCredentials(entries);
   if (target.kind === "stdout") {
     output.reserveStdout();
     output.credentials(formatCredentials(entries, target.format));

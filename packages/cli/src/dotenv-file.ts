@@ -66,11 +66,37 @@ export function parseDotenv(text: string): Record<string, string> {
   return { ...parseEnv(text) } as Record<string, string>;
 }
 
-/** Formats one value for a dotenv line: bare when safe, else quoted. */
-export function dotenvValue(value: string): string {
+/** A value that no dotenv quoting can carry safely. Names the variable, never the value. */
+export class UnsafeDotenvValueError extends CliError {
+  constructor(variable: string, reason: string) {
+    super(
+      `Refusing to write ${variable}: its value ${reason}, which a dotenv parser could read as another variable. Nothing was written.`,
+      1,
+      "DOTENV_UNSAFE_VALUE",
+    );
+    this.name = "UnsafeDotenvValueError";
+  }
+}
+
+/** Control characters (C0, DEL, C1) and the line separators some parsers honour. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Formats one value for a dotenv line so that every common parser (Node's `parseEnv`, the
+ * `dotenv` package, Docker Compose) reads back exactly `value` and nothing else: bare when it
+ * is made of plain characters, else single-quoted (literal everywhere), else double-quoted
+ * when it holds no `"`, `\` or `$`. Escaping inside double quotes is not portable (Node's
+ * parser ends the value at `\"` and keeps backslashes), so a value needing it is refused, as
+ * is any control character (a newline or carriage return starts a new variable).
+ */
+export function dotenvValue(value: string, variable = "a variable"): string {
+  if (CONTROL.test(value))
+    throw new UnsafeDotenvValueError(variable, "contains a control character");
   if (/^[A-Za-z0-9_./:@%+,=-]*$/.test(value)) return value;
-  if (!value.includes("'") && !value.includes("\n")) return `'${value}'`;
-  return `"${value.replace(/\n/g, "\\n")}"`;
+  if (!value.includes("'")) return `'${value}'`;
+  if (!/["\\$]/.test(value)) return `"${value}"`;
+  throw new UnsafeDotenvValueError(variable, "mixes quotes with a backslash or '$'");
 }
 
 /**
@@ -98,7 +124,7 @@ export function mergeDotenv(
       const prefix = assignment.exported ? "export " : "";
       replacement.set(
         assignment.firstLine,
-        dropped ? [] : [`${prefix}${assignment.key}=${dotenvValue(value!)}`],
+        dropped ? [] : [`${prefix}${assignment.key}=${dotenvValue(value!, assignment.key)}`],
       );
       for (let i = assignment.firstLine + 1; i <= assignment.lastLine; i++) replacement.set(i, []);
     }
@@ -109,7 +135,7 @@ export function mergeDotenv(
     out.push(...(replacement.get(i) ?? [line]));
   });
   for (const [key, value] of updates) {
-    if (!seen.has(key)) out.push(`${key}=${dotenvValue(value)}`);
+    if (!seen.has(key)) out.push(`${key}=${dotenvValue(value, key)}`);
   }
   return out.length === 0 ? "" : `${out.join(newline)}${newline}`;
 }

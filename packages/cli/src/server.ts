@@ -1,6 +1,7 @@
 import {
+  allowsHttpLoopbackInProduction,
+  checkServerTransport,
   type Environment,
-  isLocalHttpHost,
   type PolarServer,
   resolvePolarServer,
 } from "@polar-oauth/core/setup";
@@ -9,7 +10,8 @@ import { usageError } from "./exit-codes.js";
 /**
  * The Polar server to talk to: `--server`, else `POLAR_SERVER`, else production for the
  * production environment and sandbox otherwise (the app's defaults). Accepts `production`,
- * `sandbox` or the URL of a Polar-compatible server (http only on a local host).
+ * `sandbox` or the URL of a Polar-compatible server: https, or plain http on loopback outside
+ * production (core's `checkServerTransport`).
  */
 export function resolveServer(
   flag: string | undefined,
@@ -26,9 +28,13 @@ export function resolveServer(
       `${source} "${value}" is neither production, sandbox nor an http(s) URL (e.g. http://127.0.0.1:4000).`,
     );
   }
-  const url = new URL(server.url);
-  if (url.protocol === "http:" && !isLocalHttpHost(url.hostname)) {
-    throw usageError(`${source} ${server.url} uses http on a non-local host: use https.`);
+  const verdict = checkServerTransport(server.url, environment, {
+    allowHttpLoopbackInProduction: allowsHttpLoopbackInProduction(env),
+  });
+  if (!verdict.ok) {
+    throw usageError(
+      `${source} ${server.url} ${verdict.problem} Fix: ${verdict.fix.replaceAll("{server}", source)}`,
+    );
   }
   return server;
 }

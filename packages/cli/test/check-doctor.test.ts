@@ -7,7 +7,7 @@ import { assertNoSecretPrinted, knownSecrets, runBin, tempDir } from "./support.
 let emulator: Emulator;
 let client: RegisteredClientResponse;
 let dir: string;
-const SESSION_SECRET = "s3ssion-secret-for-tests-0123456789abcdef";
+const SESSION_SECRET = "kR7vQ2mX9pL4wN8sT1yB6cF3hJ5dG0zAeUx9Wq3Ln";
 const REGISTERED = "https://example.com/callback";
 
 beforeAll(async () => {

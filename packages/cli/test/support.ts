@@ -23,9 +23,9 @@ export const captured: Array<{ args: string[]; text: string }> = [];
 export const knownSecrets = new Set<string>();
 
 /**
- * Runs `node bin/polar-oauth.js …args` in `cwd` with a clean environment (PATH and HOME only,
- * plus `env`), stdin closed, stdout/stderr piped (so not a TTY). Output is recorded for the
- * secret scan unless `printsSecrets` is set.
+ * Runs `node bin/polar-oauth.js …args` in `cwd` with a clean environment (PATH, HOME and the
+ * emulator-in-production opt-out, plus `env`), stdin closed, stdout/stderr piped (so not a
+ * TTY). Output is recorded for the secret scan unless `printsSecrets` is set.
  */
 export function runBin(
   args: string[],
@@ -34,7 +34,14 @@ export function runBin(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: options.cwd, ...options.env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: options.cwd,
+        // These suites run "production" against the local emulator over http: the test-only
+        // opt-out (test/security/polar-server-transport.test.ts checks the refusal without it).
+        POLAR_UNSAFE_HTTP_LOOPBACK_IN_PRODUCTION: "1",
+        ...options.env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

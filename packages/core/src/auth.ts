@@ -9,7 +9,11 @@ import { logout } from "./flow/logout.js";
 import { createOidcClient } from "./flow/oidc-client.js";
 import { consoleLogger, type PolarAuthOptions, type PolarLogger } from "./flow/options.js";
 import { organizationSource } from "./flow/organization.js";
-import { createTokenRefresher, PolarSessionEndedError } from "./flow/refresh.js";
+import {
+  createTokenRefresher,
+  PolarSessionEndedError,
+  type RefreshedTokens,
+} from "./flow/refresh.js";
 import { createReplayGuard, createTransactionCookies } from "./flow/transaction.js";
 import { renderLoginErrorPage } from "./http/pages.js";
 import type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
@@ -188,8 +192,12 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
       const query = new URLSearchParams(mark === -1 ? "" : request.url.slice(mark + 1));
       if (path === routes.login) {
         if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
+        // Abandoned attempts beyond the limit go here too, not only at the callback: over
+        // https their cookies travel with every request (`__Host-` means `Path=/`).
+        const abandoned = flow.transactions.clearAbandoned(request.headers.cookie);
         try {
-          return await beginLogin(flow, request, query);
+          const response = await beginLogin(flow, request, query);
+          return { ...response, cookies: [...abandoned, ...response.cookies] };
         } catch (error) {
           return loginFailure(error, []);
         }
@@ -305,9 +313,16 @@ class RequestContext implements PolarRequestContext {
       throw new PolarSessionEndedError("the access token expired and there is no refresh token");
     }
     try {
-      const tokens = await flow.refresher.refresh(data.refreshToken);
-      const next = { ...data, ...tokens, scope: tokens.scope ?? data.scope };
-      this.#setCookie(await flow.sessions.issue(next));
+      const merge = (tokens: RefreshedTokens) => ({
+        ...data,
+        ...tokens,
+        scope: tokens.scope ?? data.scope,
+      });
+      const { tokens, setCookie } = await flow.refresher.refresh(data.refreshToken, (tokens) =>
+        flow.sessions.issue(merge(tokens)),
+      );
+      const next = merge(tokens);
+      this.#setCookie(setCookie);
       this.#current = { ...current, data: next };
       this.#view = null;
       return tokens.accessToken;

@@ -72,6 +72,13 @@ export {
   resolvePolarServer,
 } from "./server/polar-servers.js";
 export {
+  allowsHttpLoopbackInProduction,
+  checkServerTransport,
+  isLoopbackHost,
+  type ServerTransportVerdict,
+  UNSAFE_HTTP_LOOPBACK_IN_PRODUCTION,
+} from "./server/transport.js";
+export {
   type RegistrationCheck,
   type VerifyRegistrationOptions,
   verifyRegistration,

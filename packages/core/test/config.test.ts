@@ -134,7 +134,6 @@ describe("loadPolarConfig: POLAR_SERVER", () => {
     ["http://127.0.0.1:4000/", "custom", "http://127.0.0.1:4000"],
     ["http://localhost:4000", "custom", "http://localhost:4000"],
     ["http://emulator.localhost:4000", "custom", "http://emulator.localhost:4000"],
-    ["http://192.168.1.20:4000", "custom", "http://192.168.1.20:4000"],
     ["https://polar.internal.example.com", "custom", "https://polar.internal.example.com"],
   ])("POLAR_SERVER=%j is a %s server at %s", (value, kind, url) => {
     const config = loadPolarConfig({ ...DEV, POLAR_SERVER: value });

@@ -163,20 +163,20 @@ describe("session read path (store + cache)", () => {
     // A seal whose own TTL (10 s) is shorter than the session it holds (idle 3600 s).
     const sealer = createSealer([new Secret(A)], clock);
     const data = { ...session(s) };
-    const cookie = `s=${sealer.sealNow(data, 10)}`;
+    const cookie = `__Host-s=${sealer.sealNow(data, 10)}`;
     expect(await s.read(cookie)).toBeDefined();
     expect(s.cacheSize).toBe(1);
     advance(11);
     // iron would still accept it (60 s skew); the store does not, cached or not.
-    expect(sealer.open(cookie.slice(2))).toBeDefined();
+    expect(sealer.open(cookie.slice("__Host-s=".length))).toBeDefined();
     expect(await s.read(cookie)).toBeUndefined();
   });
 
   it("caches only valid sessions: garbage, foreign shapes and expired seals take no slot", async () => {
     const s = store([A]);
     const sealer = createSealer([new Secret(A)], clock);
-    await s.read(`s=${sealer.sealNow({ not: "a session" }, 600)}`);
-    for (let i = 0; i < 20; i++) await s.read(`s=Fe26.2*1*${i}~2`);
+    await s.read(`__Host-s=${sealer.sealNow({ not: "a session" }, 600)}`);
+    for (let i = 0; i < 20; i++) await s.read(`__Host-s=Fe26.2*1*${i}~2`);
     expect(s.cacheSize).toBe(0);
   });
 
@@ -215,7 +215,7 @@ describe("session read path (store + cache)", () => {
     const setCookies = new Set(concurrent.map((r) => r?.setCookie));
     expect(setCookies.size).toBe(1);
     const [rolled] = [...setCookies];
-    expect(rolled).toMatch(/^s=Fe26\.2\*/);
+    expect(rolled).toMatch(/^__Host-s=Fe26\.2\*/);
     // The re-issued cookie does not roll again until the next interval.
     advance(30);
     expect((await s.read(cookieOf(rolled!)))?.setCookie).toBeUndefined();

@@ -45,10 +45,10 @@ function data(store: ReturnType<typeof setup>["store"]): SessionData {
 const cookieOf = (setCookie: string) => setCookie.split(";")[0]!;
 
 describe("session store", () => {
-  it("issues a Secure, HttpOnly, Lax cookie whose Max-Age is the idle timeout", async () => {
+  it("issues a __Host- (over https), Secure, HttpOnly, Lax cookie whose Max-Age is the idle timeout", async () => {
     const { store } = setup();
     const setCookie = await store.issue(data(store));
-    expect(setCookie).toMatch(/^s=Fe26\.2\*\d+\*/);
+    expect(setCookie).toMatch(/^__Host-s=Fe26\.2\*\d+\*[^;]+; Path=\/; /);
     expect(setCookie).toContain("Max-Age=3600");
     expect(setCookie).toContain("HttpOnly");
     expect(setCookie).toContain("Secure");

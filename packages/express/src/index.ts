@@ -7,6 +7,7 @@ import {
   type PolarAuthOptions,
   type PolarConfig,
   type PolarRequestContext,
+  SESSION_COOKIE_CACHE_CONTROL,
 } from "@polar-oauth/core";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 
@@ -30,7 +31,9 @@ export interface PolarExpressMiddleware extends RequestHandler {
 /**
  * "Sign in with Polar" for Express: `app.use(polarAuth())` mounts `GET /auth/login`, the
  * callback (the redirect URI's path), `POST /auth/logout` and `GET /auth/me`, and sets
- * `req.polar` on every other request. Config defaults to `loadPolarConfig()`.
+ * `req.polar` on every other request. Config defaults to `loadPolarConfig()`. A response that
+ * gets a session cookie (a refresh, a sliding expiry) also gets `Cache-Control: private,
+ * no-store`, unless the app sets its own afterwards.
  */
 export function polarAuth(
   config?: PolarConfig,
@@ -42,7 +45,10 @@ export function polarAuth(
       const request = toAuthRequest(req);
       const response = await auth.handle(request);
       if (response) return send(res, response);
-      req.polar = await auth.context(request, (cookie) => res.append("Set-Cookie", cookie));
+      req.polar = await auth.context(request, (cookie) => {
+        res.append("Set-Cookie", cookie);
+        res.setHeader("Cache-Control", SESSION_COOKIE_CACHE_CONTROL);
+      });
       next();
     } catch (error) {
       next(error);

@@ -7,6 +7,7 @@ import {
   type PolarAuthOptions,
   type PolarConfig,
   type PolarRequestContext,
+  SESSION_COOKIE_CACHE_CONTROL,
 } from "@polar-oauth/core";
 import type { Context, Middleware } from "koa";
 
@@ -28,8 +29,11 @@ export interface PolarKoaMiddleware extends Middleware {
 /**
  * "Sign in with Polar" for Koa: `app.use(polarAuth())` mounts `GET /auth/login`, the callback
  * (the redirect URI's path), `POST /auth/logout` and `GET /auth/me`, and sets
- * `ctx.state.polar` on every other request. Cookies the kit set (a refresh, a sliding expiry)
- * survive a later middleware throwing, though Koa clears headers on errors.
+ * `ctx.state.polar` on every other request. A response that gets a session cookie (a refresh,
+ * a sliding expiry) also gets `Cache-Control: private, no-store`, unless the app sets its own
+ * afterwards. When a later middleware throws, Koa's error handling drops those cookies: they
+ * are never put on the error (it reaches loggers, and a shared error instance would carry one
+ * user's session to the next). The next request re-issues them (a refresh from its grace window).
  */
 export function polarAuth(config?: PolarConfig, options?: PolarAuthOptions): PolarKoaMiddleware {
   const auth = createPolarAuth(config ?? loadPolarConfig(), options);
@@ -37,20 +41,11 @@ export function polarAuth(config?: PolarConfig, options?: PolarAuthOptions): Pol
     const request = toAuthRequest(ctx);
     const response = await auth.handle(request);
     if (response) return send(ctx, response);
-    const cookies: string[] = [];
     ctx.state.polar = await auth.context(request, (cookie) => {
-      cookies.push(cookie);
       ctx.append("Set-Cookie", cookie);
+      ctx.set("Cache-Control", SESSION_COOKIE_CACHE_CONTROL);
     });
-    try {
-      await next();
-    } catch (error) {
-      if (cookies.length > 0 && typeof error === "object" && error !== null) {
-        const carrier = error as { headers?: Record<string, unknown> };
-        carrier.headers = { ...carrier.headers, "set-cookie": cookies };
-      }
-      throw error;
-    }
+    await next();
   };
   return Object.assign(middleware, { ready: auth.ready, auth });
 }

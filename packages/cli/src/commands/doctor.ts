@@ -25,6 +25,7 @@ import {
   type RunContext,
 } from "../run-context.js";
 import { resolveServer } from "../server.js";
+import { describeWeakSecret } from "../weak-secret.js";
 
 /** Flags of `polar-oauth doctor`. */
 export interface DoctorOptions extends CommonOptions {
@@ -34,9 +35,12 @@ export interface DoctorOptions extends CommonOptions {
 /** One line of the doctor's report. `ok: null` = skipped (a prerequisite failed) or informational. */
 export interface DoctorCheck {
   name: string;
+  /** true passed, false failed (exit 1), null neither (skipped, or a warning). */
   ok: boolean | null;
   detail: string;
   fix?: string | undefined;
+  /** A warning: shown with its fix, but it does not fail the run (`ok` is null). */
+  warning?: true | undefined;
 }
 
 /** Clock difference (seconds) beyond which tokens' `iat`/`exp` checks start to misfire. */
@@ -81,8 +85,16 @@ export async function doctor(options: DoctorOptions, run: RunContext): Promise<E
   const add = (check: DoctorCheck) => {
     checks.push(check);
     const c = output.colors;
-    const mark = check.ok === true ? c.green("✓") : check.ok === false ? c.red("✗") : c.dim("–");
-    const fix = check.ok === false && check.fix ? ` ${c.dim("Fix:")} ${check.fix}` : "";
+    const mark =
+      check.ok === true
+        ? c.green("✓")
+        : check.ok === false
+          ? c.red("✗")
+          : check.warning
+            ? c.yellow("!")
+            : c.dim("–");
+    const fix =
+      (check.ok === false || check.warning) && check.fix ? ` ${c.dim("Fix:")} ${check.fix}` : "";
     output.line(`${mark} ${check.name}: ${check.detail}${fix}`);
   };
   output.line(
@@ -117,7 +129,9 @@ export async function doctor(options: DoctorOptions, run: RunContext): Promise<E
       name: "server reachable",
       ok: false,
       detail: error.message,
-      fix: "Set POLAR_SERVER to production, sandbox or an https URL.",
+      fix: error.message.includes("Fix:")
+        ? undefined
+        : "Set POLAR_SERVER to production, sandbox or an https URL.",
     });
   }
   let reachable = false;
@@ -152,8 +166,12 @@ export async function doctor(options: DoctorOptions, run: RunContext): Promise<E
   }
 
   const failed = checks.filter((check) => check.ok === false).length;
+  const warnings = checks.filter((check) => check.warning).length;
+  const warned = warnings === 0 ? "" : ` (${warnings} warning${warnings === 1 ? "" : "s"})`;
   output.line(
-    failed === 0 ? "All checks passed." : `${failed} check${failed === 1 ? "" : "s"} failed.`,
+    failed === 0
+      ? `All checks passed${warned}.`
+      : `${failed} check${failed === 1 ? "" : "s"} failed${warned}.`,
   );
   if (output.json) output.printJson({ ok: failed === 0, environment, checks });
   return failed === 0 ? EXIT.OK : EXIT.FAILURE;
@@ -265,6 +283,19 @@ export function secretChecks(layered: LayeredEnv, environment: Environment): Doc
             fix: "Use at least 32 random characters: openssl rand -base64 32.",
           },
     );
+    parts.forEach((part, i) => {
+      const weakness =
+        part.length >= MIN_SESSION_SECRET_LENGTH ? describeWeakSecret(part) : undefined;
+      if (!weakness) return;
+      const which = parts.length > 1 ? ` (secret #${i + 1})` : "";
+      checks.push({
+        name: "SESSION_SECRET strength",
+        ok: null,
+        warning: true,
+        detail: `looks weak${which}: ${weakness}. Anyone holding one session cookie can test guesses offline (iron derives its keys with a single PBKDF2 iteration).`,
+        fix: "Replace it with random bytes: openssl rand -base64 32 (put the new secret first and keep the old one after a comma until old sessions expire).",
+      });
+    });
   }
   const shaped: Array<[string, string, string]> = [
     ["POLAR_CLIENT_SECRET", names.clientSecret, "polar_cs_"],

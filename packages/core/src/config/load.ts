@@ -1,6 +1,7 @@
 import { cleanEnv, EnvError, makeValidator, str } from "envalid";
 import { ENVIRONMENTS, type Environment, envVarName } from "../environment.js";
 import { PolarConfigError, type PolarConfigIssue } from "../errors.js";
+import { allowsHttpLoopbackInProduction } from "../server/transport.js";
 import { deepFreeze, toConfigIssues } from "./issues.js";
 import { type PolarConfig, type PolarConfigInput, polarConfigSchema } from "./schema.js";
 
@@ -96,6 +97,7 @@ export function loadPolarConfig(
         : { secrets: raw.SESSION_SECRET },
     startupCheck: raw.POLAR_STARTUP_CHECK as PolarConfigInput["startupCheck"],
     timeoutMs: raw.POLAR_TIMEOUT_MS,
+    unsafeHttpLoopbackInProduction: allowsHttpLoopbackInProduction(env) || undefined,
   };
   const parsed = polarConfigSchema.safeParse(input);
   const shownValueOf = (option: string) =>

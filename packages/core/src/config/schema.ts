@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { ENVIRONMENTS } from "../environment.js";
 import { DEFAULT_TIMEOUT_MS } from "../http.js";
-import { isLocalHttpHost, validateRedirectUri } from "../redirect-uri/validate.js";
+import { validateRedirectUri } from "../redirect-uri/validate.js";
 import { AUTH_METHODS, SUB_TYPES } from "../registration/schema.js";
 import { DEFAULT_SCOPES, describeUnknownScope, isPolarScope, parseScopes } from "../scopes.js";
 import { Secret, secret } from "../secret.js";
 import { type PolarServer, resolvePolarServer } from "../server/polar-servers.js";
+import { checkServerTransport } from "../server/transport.js";
 
 /** Minimum length of a session secret (iron-session's own floor). */
 export const MIN_SESSION_SECRET_LENGTH = 32;
@@ -63,6 +64,11 @@ const optionsSchema = z.object({
   session: sessionSchema.optional(),
   startupCheck: z.enum(STARTUP_CHECK_MODES, { error: "must be fail, warn or off" }).default("fail"),
   timeoutMs: z.number().int().positive().max(120_000).default(DEFAULT_TIMEOUT_MS),
+  /**
+   * Tests only: accept a plain-http Polar server on loopback (the emulator) in production.
+   * Env: `POLAR_UNSAFE_HTTP_LOOPBACK_IN_PRODUCTION=1`. Never for a real deployment.
+   */
+  unsafeHttpLoopbackInProduction: z.boolean().optional(),
 });
 
 /**
@@ -102,16 +108,17 @@ function checkConsistency(input: ParsedOptions, ctx: z.RefinementCtx<ParsedOptio
     const server = resolveServer(input.server, environment);
     if (!server) {
       fail(["server"], "is neither production, sandbox nor an http(s) URL.", FIXES.server!);
-    } else if (server.kind === "custom") {
-      const url = new URL(server.url);
-      if (url.protocol === "http:" && !isLocalHttpHost(url.hostname)) {
-        fail(
-          ["server"],
-          `${server.url} uses http on a non-local host.`,
-          "Use https, or a local emulator URL such as http://127.0.0.1:4000.",
-        );
-      }
+    } else {
+      const verdict = checkServerTransport(server.url, environment, {
+        allowHttpLoopbackInProduction: input.unsafeHttpLoopbackInProduction === true,
+      });
+      if (!verdict.ok) fail(["server"], `${server.url} ${verdict.problem}`, verdict.fix);
     }
+  } else if (input.server && typeof input.server.url === "string") {
+    const verdict = checkServerTransport(input.server.url, environment, {
+      allowHttpLoopbackInProduction: input.unsafeHttpLoopbackInProduction === true,
+    });
+    if (!verdict.ok) fail(["server"], `${input.server.url} ${verdict.problem}`, verdict.fix);
   }
 
   const hasSecret = input.clientSecret instanceof Secret;

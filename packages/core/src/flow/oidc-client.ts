@@ -1,7 +1,7 @@
 import * as oidc from "openid-client";
 import type { PolarConfig } from "../config/schema.js";
-import { isLocalHttpHost } from "../redirect-uri/validate.js";
 import { getServerMetadata } from "../server/discovery.js";
+import { isLoopbackHost } from "../server/transport.js";
 
 /** Network options for the openid-client configuration. */
 export interface OidcClientOptions {
@@ -49,13 +49,18 @@ async function build(config: PolarConfig, options: OidcClientOptions): Promise<o
   );
   configuration.timeout = config.timeoutMs / 1000;
   if (options.fetch) configuration[oidc.customFetch] = options.fetch as oidc.CustomFetch;
-  if (usesLocalHttp(metadata)) oidc.allowInsecureRequests(configuration);
+  if (usesLocalHttp(config.server.url, metadata)) oidc.allowInsecureRequests(configuration);
   oidc.enableNonRepudiationChecks(configuration);
   return configuration;
 }
 
-/** Plain http is allowed only when every endpoint is on a local host (the emulator). */
-function usesLocalHttp(metadata: { [key: string]: unknown }): boolean {
+/**
+ * Plain http is allowed only when the configured server is itself plain http (the config
+ * accepted it: loopback, see `server/transport.ts`) and every http endpoint it advertises is
+ * on loopback too (the emulator).
+ */
+function usesLocalHttp(serverUrl: string, metadata: { [key: string]: unknown }): boolean {
+  if (!serverUrl.startsWith("http:")) return false;
   const urls = Object.entries(metadata)
     .filter(([key, value]) =>
       key.endsWith("_endpoint") || key === "jwks_uri" ? typeof value === "string" : false,
@@ -63,6 +68,6 @@ function usesLocalHttp(metadata: { [key: string]: unknown }): boolean {
     .map(([, value]) => new URL(value as string));
   return (
     urls.some((url) => url.protocol === "http:") &&
-    urls.every((url) => url.protocol === "https:" || isLocalHttpHost(url.hostname))
+    urls.every((url) => url.protocol === "https:" || isLoopbackHost(url.hostname))
   );
 }

@@ -25,11 +25,21 @@ export class PolarSessionEndedError extends PolarError {
   }
 }
 
+/** A refresh's result: the rotated tokens and the session cookie sealed with them. */
+export interface RefreshOutcome {
+  tokens: RefreshedTokens;
+  /** The `Set-Cookie` of the refreshed session: one seal per refresh, shared by the grace window. */
+  setCookie: string;
+}
+
 /**
  * Refreshes access tokens with **one request per refresh token** in this process. Polar
  * rotates refresh tokens and refuses a second use, so concurrent requests of one user share
  * the same refresh; requests that arrive shortly after with the old cookie (before the
- * browser stored the new one) get the rotated tokens from a short grace cache.
+ * browser stored the new one) get the same outcome from a short grace cache: the same tokens
+ * *and the same sealed cookie*. Sealing once per refresh (not once per request) means a
+ * client replaying an old cookie inside the window cannot mint distinct valid cookies nor
+ * churn the session cache.
  */
 export function createTokenRefresher(options: {
   client: () => Promise<oidc.Configuration>;
@@ -39,8 +49,8 @@ export function createTokenRefresher(options: {
 }) {
   const graceMs = (options.graceSeconds ?? 60) * 1000;
   const maxEntries = options.maxEntries ?? 10_000;
-  const inflight = new Map<string, Promise<RefreshedTokens>>();
-  const recent = new Map<string, { tokens: RefreshedTokens; until: number }>();
+  const inflight = new Map<string, Promise<RefreshOutcome>>();
+  const recent = new Map<string, { outcome: RefreshOutcome; until: number }>();
 
   async function exchange(refreshToken: string): Promise<RefreshedTokens> {
     const configuration = await options.client();
@@ -59,22 +69,30 @@ export function createTokenRefresher(options: {
   }
 
   return {
-    /** New tokens for this refresh token; concurrent calls with the same token share one request. */
-    refresh(refreshToken: string): Promise<RefreshedTokens> {
+    /**
+     * Refreshes the session holding this refresh token: new tokens, sealed into a cookie by
+     * `seal` (called once per refresh). Concurrent calls with the same token share one
+     * request, and calls within the grace window get the same outcome.
+     */
+    refresh(
+      refreshToken: string,
+      seal: (tokens: RefreshedTokens) => Promise<string>,
+    ): Promise<RefreshOutcome> {
       const key = createHash("sha256").update(refreshToken).digest("base64");
       const now = options.now();
       const cached = recent.get(key);
-      if (cached && cached.until > now) return Promise.resolve(cached.tokens);
+      if (cached && cached.until > now) return Promise.resolve(cached.outcome);
       const running = inflight.get(key);
       if (running) return running;
       const pending = exchange(refreshToken)
-        .then((tokens) => {
-          recent.set(key, { tokens, until: options.now() + graceMs });
+        .then(async (tokens) => {
+          const outcome: RefreshOutcome = { tokens, setCookie: await seal(tokens) };
+          recent.set(key, { outcome, until: options.now() + graceMs });
           for (const [k, entry] of recent) {
             if (entry.until <= options.now() || recent.size > maxEntries) recent.delete(k);
             else break;
           }
-          return tokens;
+          return outcome;
         })
         .finally(() => inflight.delete(key));
       inflight.set(key, pending);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { clearCookie, readCookie, serializeCookie } from "../http/cookies.js";
+import { clearCookie, cookieNameFor, readCookie, serializeCookie } from "../http/cookies.js";
 import type { Sealer } from "../session/seal.js";
 
 /** What the login step remembers for the callback: the checks and where to go afterwards. */
@@ -24,11 +24,12 @@ export interface TransactionCookies {
   has(cookieHeader: string | undefined, state: string): boolean;
   clear(state: string): string;
   /**
-   * `Set-Cookie`s clearing the other attempts' cookies when more than
-   * {@link MAX_PENDING_TRANSACTIONS} came with this request (abandoned sign-ins would
-   * otherwise grow the callback's Cookie header towards the server's limit); else none.
+   * `Set-Cookie`s clearing the other attempts' cookies (all but `state`'s; all of them without
+   * a `state`, as at a new login) when {@link MAX_PENDING_TRANSACTIONS} or more came with this
+   * request (abandoned sign-ins would otherwise grow every request's Cookie header towards the
+   * server's limit); else none.
    */
-  clearAbandoned(cookieHeader: string | undefined, state: string): string[];
+  clearAbandoned(cookieHeader: string | undefined, state?: string): string[];
 }
 
 /** Pending sign-in attempts (tabs) kept before the callback clears the others. */
@@ -36,28 +37,33 @@ export const MAX_PENDING_TRANSACTIONS = 4;
 
 /**
  * Each login attempt gets its own cookie, named after a hash of its `state`, so two tabs
- * signing in at once do not overwrite each other. It is scoped to the callback path,
- * HttpOnly, SameSite=Lax (it must survive the top-level redirect back from Polar). Its
- * expiry is sealed in and checked on the kit's clock (`now`), besides the seal's own TTL.
+ * signing in at once do not overwrite each other. HttpOnly, SameSite=Lax (it must survive the
+ * top-level redirect back from Polar). Over https it is a `__Host-` cookie (so `Path=/`): a
+ * sibling subdomain cannot plant its own sign-in attempt in the victim's browser (login
+ * CSRF); over http (localhost) it keeps the bare name, scoped to the callback path. Its expiry
+ * is sealed in and checked on the kit's clock (`now`), besides the seal's own TTL.
  */
 export function createTransactionCookies(options: {
   sealer: Sealer;
+  /** The configured session cookie name; the attempts' names derive from it. */
   baseName: string;
   callbackPath: string;
   secure: boolean;
   /** Clock in milliseconds. Default `Date.now`. */
   now?: () => number;
 }): TransactionCookies {
-  const { sealer, baseName, callbackPath, secure } = options;
+  const { sealer, secure } = options;
   const now = options.now ?? Date.now;
+  const prefix = `${cookieNameFor(options.baseName, secure)}_tx_`;
+  const path = secure ? "/" : options.callbackPath;
   const name = (state: string) =>
-    `${baseName}_tx_${createHash("sha256").update(state).digest("base64url").slice(0, 16)}`;
+    `${prefix}${createHash("sha256").update(state).digest("base64url").slice(0, 16)}`;
   return {
     async issue(transaction) {
       const expiresAt = now() + TRANSACTION_TTL_SECONDS * 1000;
       const seal = await sealer.seal({ ...transaction, expiresAt }, TRANSACTION_TTL_SECONDS);
       return serializeCookie(name(transaction.state), seal, {
-        path: callbackPath,
+        path,
         maxAgeSeconds: TRANSACTION_TTL_SECONDS,
         secure,
       });
@@ -85,18 +91,18 @@ export function createTransactionCookies(options: {
       return readCookie(cookieHeader, name(state)) !== undefined;
     },
     clear(state) {
-      return clearCookie(name(state), callbackPath, secure);
+      return clearCookie(name(state), path, secure);
     },
     clearAbandoned(cookieHeader, state) {
-      if (!cookieHeader) return [];
-      const own = name(state);
-      const prefix = `${baseName}_tx_`;
+      // Every login runs this: skip the split when no attempt cookie came at all.
+      if (!cookieHeader?.includes(prefix)) return [];
+      const own = state === undefined ? undefined : name(state);
       const others = cookieHeader
         .split(";")
         .map((part) => part.trim().split("=", 1)[0]!)
         .filter((cookie) => cookie.startsWith(prefix) && cookie !== own);
       if (others.length < MAX_PENDING_TRANSACTIONS) return [];
-      return [...new Set(others)].map((cookie) => clearCookie(cookie, callbackPath, secure));
+      return [...new Set(others)].map((cookie) => clearCookie(cookie, path, secure));
     },
   };
 }

@@ -1,3 +1,21 @@
+/**
+ * The prefix that makes a browser accept a cookie only when it is Secure, `Path=/` and has no
+ * `Domain` (RFC 6265bis): a sibling origin (`evil.example.com`) cannot set one for the app's
+ * host, nor shadow it with a longer path. `__Secure-` would not do: it allows `Domain`.
+ */
+export const HOST_PREFIX = "__Host-";
+
+/**
+ * The name a kit cookie goes by: `__Host-<name>` over https, the bare name over http (a
+ * localhost app, where browsers refuse `__Host-` cookies). A configured name that already
+ * starts with `__Host-` or `__Secure-` (in any case, as browsers compare them) is not
+ * prefixed twice.
+ */
+export function cookieNameFor(configured: string, secure: boolean): string {
+  const bare = configured.replace(/^__(host|secure)-/i, "");
+  return secure ? `${HOST_PREFIX}${bare}` : bare;
+}
+
 /** Attributes of a cookie the kit sets. */
 export interface CookieAttributes {
   path: string;

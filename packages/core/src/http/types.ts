@@ -25,5 +25,12 @@ export interface AuthResponse {
   body?: string;
 }
 
-/** Receives `Set-Cookie` values that core wants on the current response. */
+/**
+ * Receives `Set-Cookie` values that core wants on the current response. The adapter appends
+ * the cookie and sets `Cache-Control` to {@link SESSION_COOKIE_CACHE_CONTROL} (a later value
+ * the app sets wins), so no shared cache stores a response carrying someone's session.
+ */
 export type SetCookie = (cookie: string) => void;
+
+/** `Cache-Control` of an app response that carries a session cookie the kit added. */
+export const SESSION_COOKIE_CACHE_CONTROL = "private, no-store";

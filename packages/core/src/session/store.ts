@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { PolarSessionConfig } from "../config/schema.js";
-import { clearCookie, readCookie, serializeCookie } from "../http/cookies.js";
+import { clearCookie, cookieNameFor, readCookie, serializeCookie } from "../http/cookies.js";
 import { createSealCache, type SealCache } from "./cache.js";
 import { isSessionData, type SessionData } from "./data.js";
 import type { SessionRevocationStore } from "./revocation.js";
@@ -72,7 +72,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const { config, secure, now, revocation } = options;
   const sealer = createSealer(config.secrets, now);
   const cache = options.cache ?? createSealCache<CachedSession>(options.cacheSize);
-  const name = config.cookieName;
+  // `__Host-` over https: a sibling subdomain can neither plant nor shadow the session.
+  const name = cookieNameFor(config.cookieName, secure);
   const rollingMs = options.rollingIntervalSeconds * 1000;
   const seconds = () => Math.floor(now() / 1000);
   const expiresAt = (data: SessionData) =>
