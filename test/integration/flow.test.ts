@@ -164,7 +164,7 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
     const { redirectTo } = await completeAuthorization(second.headers.get("location")!, {
       user: alice().email,
     });
-    attacker.cookies = stolen.cookies.map((c) => ({ ...c }));
+    for (const cookie of stolen.cookies) attacker.setCookie(cookie);
     const first = await stolen.get(redirectTo);
     expect(first.status).toBe(302);
     const replay = await attacker.get(redirectTo);
