@@ -57,27 +57,15 @@ try {
   start(binary("polar-emulator"), ["--port", String(emulatorPort)]);
   await waitFor(`${server}/.well-known/openid-configuration`);
 
-  rmSync(".env.development.local", { force: true }); // a new emulator knows no client yet
-  execFileSync(
-    binary("polar-oauth"),
-    [
-      "bootstrap",
-      "--env",
-      "development",
-      "--server",
-      server,
-      "--name",
-      "Consumer example",
-      "--redirect-uri",
-      `${app}/auth/callback`,
-      "--out",
-      ".env.development.local",
-      "--yes",
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
+  const envFile = ".env.development.local";
+  rmSync(envFile, { force: true }); // a new emulator knows no client yet
+  const client = ["--name", "Consumer example", "--redirect-uri", `${app}/auth/callback`];
+  const bootstrap = `bootstrap --env development --out ${envFile} --yes --server`.split(" ");
+  execFileSync(binary("polar-oauth"), [...bootstrap, server, ...client], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const env = {
-    ...parseEnv(readFileSync(".env.development.local", "utf8")),
+    ...parseEnv(readFileSync(envFile, "utf8")),
     ENVIRONMENT: "development",
     POLAR_SERVER: server,
     PORT: String(appPort),
