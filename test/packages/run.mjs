@@ -6,22 +6,35 @@
 // CommonJS require(), TypeScript under node16 and bundler resolution, both bins' --help, and the
 // Express example signing in against the installed emulator.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const fixture = join(dirname(fileURLToPath(import.meta.url)), "consumer");
-/** The packages that would be published, by directory under packages/. */
-const PUBLISHED = ["core", "express", "koa", "cli", "emulator"];
+/** The packages that would be published: every packages/* that is not private. */
+const PUBLISHED = readdirSync(join(root, "packages")).filter(
+  (name) => !JSON.parse(readFileSync(join(root, "packages", name, "package.json"), "utf8")).private,
+);
 // The pnpm running this script (`pnpm test:packages`), else the one on PATH.
 const execPath = process.env.npm_execpath ?? "";
 const pnpm = /pnpm\.c?js$/.test(execPath) ? [process.execPath, execPath] : ["pnpm"];
 const bin = (name) => join(root, "node_modules/.bin", name);
 const started = Date.now();
-const step = (message) =>
+let current = "";
+const step = (message) => {
+  current = message;
   console.log(`[packages ${((Date.now() - started) / 1000).toFixed(1)} s] ${message}`);
+};
 
 function run(command, args, cwd, env = process.env) {
   execFileSync(command, args, { cwd, env, stdio: ["ignore", "inherit", "inherit"] });
@@ -115,6 +128,10 @@ try {
   step("the bins' --help, then the Express example signs in against the emulator");
   run(process.execPath, ["sign-in.mjs"], app);
   step("all good");
+} catch (error) {
+  // The failing tool printed its own output above; no stack of this script.
+  console.error(`test:packages failed at "${current}": ${error.message.split("\n")[0]}`);
+  process.exitCode = 1;
 } finally {
   if (keep) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });

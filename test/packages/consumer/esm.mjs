@@ -5,7 +5,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 
-const PACKAGES = ["core", "express", "koa", "cli", "emulator"].map((p) => `@polar-oauth/${p}`);
+/** Every @polar-oauth package this app installed from a tarball. */
+const PACKAGES = Object.keys(JSON.parse(readFileSync("package.json", "utf8")).dependencies).filter(
+  (name) => name.startsWith("@polar-oauth/"),
+);
+assert.ok(PACKAGES.length >= 5, "the app installed every publishable package");
 
 /** Every export of a .d.ts as TypeScript sees it, and whether it is a value at run time. */
 function declaredExports(file) {

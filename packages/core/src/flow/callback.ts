@@ -45,6 +45,11 @@ export async function completeLogin(
   if (!flow.replay.claim(state)) throw new PolarLoginError("replayed_callback");
 
   const configuration = await flow.client();
+  if (query.getAll("iss").includes("")) {
+    // RFC 9207 2.4: a present iss that doesn't match is refused; oauth4webapi reads an empty
+    // one as absent (the fuzz suite's counterexample `iss=`), so this one case stays here.
+    throw new PolarLoginError("issuer_mismatch", { detail: "authorization response: empty iss" });
+  }
   const currentUrl = new URL(flow.config.redirectUri);
   currentUrl.search = query.toString();
   const tokens = await oidc
@@ -129,8 +134,9 @@ async function identify(
  * Mix-up defence (RFC 9207, RFC 9700 4.4): oauth4webapi (under openid-client) refuses an
  * authorization response whose `iss` names another server, repeats `iss`, or lacks it although
  * discovery advertises `authorization_response_iss_parameter_supported`, before the code is
- * sent anywhere (test/security hostile cases pin all three). This maps its error to the kit's
- * `issuer_mismatch` code. Polar sends no `iss` today, so the check costs nothing against it.
+ * sent anywhere (test/security hostile cases pin all three; an empty `iss` is refused before
+ * the call). This maps its error to the kit's `issuer_mismatch` code. Polar sends no `iss`
+ * today, so the check costs nothing against it.
  */
 function issuerMismatch(error: unknown): PolarLoginError | undefined {
   if (!(error instanceof oidc.ClientError) || error.code !== "OAUTH_INVALID_RESPONSE") return;
