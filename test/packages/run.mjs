@@ -73,6 +73,10 @@ try {
   }
 
   const app = join(work, "app");
+  // The Express example's own third-party dependencies (express, escape-html, their types).
+  const example = JSON.parse(readFileSync(join(root, "examples/express/package.json"), "utf8"));
+  const thirdParty = (deps = {}) =>
+    Object.fromEntries(Object.entries(deps).filter(([name]) => !name.startsWith("@polar-oauth/")));
   cpSync(fixture, app, { recursive: true });
   cpSync(join(root, "examples/express/src"), join(app, "example"), { recursive: true });
   writeFileSync(
@@ -86,11 +90,11 @@ try {
           ...Object.fromEntries(
             Object.entries(files).map(([name, file]) => [name, `file:${file}`]),
           ),
-          express: "^5.3.0",
+          ...thirdParty(example.dependencies),
           koa: "^3.3.0",
         },
         devDependencies: {
-          "@types/express": "^5.0.4",
+          ...thirdParty(example.devDependencies),
           "@types/koa": "^3.0.3",
           "@types/node": "^20.19.0",
           typescript: "5.9.3",
