@@ -3,7 +3,7 @@
  * brings up the emulator, bootstrap, the startup check and the app; Chromium signs in through
  * the emulator's login and consent pages, is denied, signs out and switches user; a second `pnpm dev` on the same
  * state registers nothing and keeps the first sign-in; `sub_type=organization` picks an
- * organization on the consent page.
+ * organization on the consent page, and the same user does it again with another one.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -75,11 +75,16 @@ async function expectConsentPage(page: Page, run: DevRun): Promise<void> {
 /** The dashboard's fields. */
 async function dashboard(page: Page) {
   const text = (id: string) => page.locator(`#${id}`).textContent();
+  const organization = page.locator("#organization");
   return {
     email: await text("email"),
     sub: await text("sub"),
     subType: await text("sub-type"),
     scopes: await text("scopes"),
+    // The chosen organization's id, shown after organization sign-ins only.
+    ...((await organization.count()) > 0
+      ? { organization: await organization.getAttribute("data-id") }
+      : {}),
   };
 }
 
@@ -273,16 +278,16 @@ export function exampleSuite(framework: Framework): void {
         await alice.close();
       }, 90_000);
 
-      it("sub_type=organization: the consent page asks for an organization; the dashboard shows it", async () => {
+      it("sub_type=organization: alice picks an organization, signs out, and signs in with another one", async () => {
         const context = await browser.newContext();
         const page = await context.newPage();
         await reachConsent(page, run, ALICE.email);
         await expectConsentPage(page, run);
         expect(await page.locator("main").textContent()).toContain(
-          "wants to access an organization you administer",
+          "requests the following permissions to your personal Polar account",
         );
         expect(await page.locator("legend").textContent()).toBe("Choose one organization");
-        const choices = page.locator('input[name="organization_id"]');
+        const choices = page.locator('input[name="organizations"]');
         expect(
           await choices.evaluateAll((inputs) =>
             inputs.map((input) => (input as unknown as { value: string }).value),
@@ -293,15 +298,31 @@ export function exampleSuite(framework: Framework): void {
 
         await page.getByRole("button", { name: "Allow" }).click();
         await page.waitForURL(`${run.app}/dashboard`);
-        const shown = await dashboard(page);
-        expect(shown).toMatchObject({
-          sub: ALICE.organizations.aliceLabs,
+        // Polar issues user tokens only: the subject is alice, limited to the organization she chose.
+        expect(await dashboard(page)).toMatchObject({
+          sub: ALICE.id,
           subType: "organization",
+          organization: ALICE.organizations.aliceLabs,
         });
         await screenshot(page, `${framework}-dashboard-organization`);
         expect(await fetchInPage(page, "/api/polar/userinfo")).toMatchObject({
           status: 200,
-          body: { sub: ALICE.organizations.aliceLabs, name: "alice-labs" },
+          body: { sub: ALICE.id },
+        });
+
+        // Again, in the same browser: the emulator remembers alice and her consent, which on
+        // Polar skips the picker and fails the sign-in; the kit's prompt=consent brings it back.
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await page.waitForURL(`${run.app}/`);
+        await page.getByRole("link", { name: "Sign in with Polar" }).click();
+        await waitForEmulatorPage(page, "consent");
+        await page.getByLabel(/Acme Inc/).check();
+        await page.getByRole("button", { name: "Allow" }).click();
+        await page.waitForURL(`${run.app}/dashboard`);
+        expect(await dashboard(page)).toMatchObject({
+          sub: ALICE.id,
+          subType: "organization",
+          organization: ALICE.organizations.acme,
         });
         await context.close();
       });

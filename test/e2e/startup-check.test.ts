@@ -22,6 +22,7 @@ afterAll(async () => {
 async function startExample(
   framework: Framework,
   redirectUri: (registered: string) => string,
+  options: { registrationToken?: boolean } = {},
 ): Promise<{ app: Spawned; registered: string; port: number }> {
   const [port] = await freePorts(1);
   const registered = `http://localhost:${port}/auth/callback`;
@@ -35,7 +36,8 @@ async function startExample(
     POLAR_CLIENT_ID_DEV: client.client_id,
     POLAR_CLIENT_SECRET_DEV: client.client_secret ?? undefined,
     POLAR_REDIRECT_URI_DEV: redirectUri(registered),
-    POLAR_REGISTRATION_TOKEN_DEV: client.registration_access_token,
+    POLAR_REGISTRATION_TOKEN_DEV:
+      options.registrationToken === false ? undefined : client.registration_access_token,
     SESSION_SECRET,
     PORT: String(port),
   });
@@ -54,6 +56,21 @@ describe.each<Framework>(["express", "koa"])("the %s example's startup check", (
     expect(app.output).toMatch(/trailing slash/i);
     expect(app.output).not.toContain("listening on");
     // Nothing it started (tsx's esbuild service) outlives it.
+    expect(await app.stop()).toBe(true);
+  });
+
+  it("without a registration token, the probe of Polar's JSON authorize API refuses it too", async () => {
+    emulator.resetStats();
+    const { app, registered } = await startExample(framework, (uri) => `${uri}/`, {
+      registrationToken: false,
+    });
+    await app.exited;
+    expect(app.exitCode, app.output).not.toBe(0);
+    expect(app.output).toContain("Not starting:");
+    expect(app.output).toContain(`Redirect URI ${registered}/ is not supported by client`);
+    expect(app.output).not.toContain("listening on");
+    // The page (which answers a wrong redirect URI with a 200 error page) was never asked.
+    expect(emulator.stats().requests).toMatchObject({ authorize_api: 1, authorize: 0 });
     expect(await app.stop()).toBe(true);
   });
 

@@ -1,4 +1,4 @@
-import { type Emulator, startEmulator } from "@polar-oauth/emulator";
+import { BrowserSession, type Emulator, startEmulator } from "@polar-oauth/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FRAMEWORKS } from "../support/apps.js";
 import { jsonOf } from "../support/browser.js";
@@ -76,22 +76,102 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
     expect(session.length).toBeLessThan(4096);
   });
 
-  it("signs in with sub_type=organization as the chosen organization", async () => {
-    const kit = await start({ subType: "organization" });
-    const browser = new TestBrowser();
-    const organization = emulator.fixtures.organizations.find((o) =>
-      alice().organizations.includes(o.id),
-    )!;
-    const { login } = await signIn(browser, kit, {
-      user: alice().email,
-      organizationId: organization.id,
-    });
-    expect(new URL(login.headers.get("location")!).searchParams.get("sub_type")).toBe(
-      "organization",
+  describe("sub_type=organization: the user, limited to the organization they pick", () => {
+    const aliceLabs = () => emulator.fixtures.organizations.find((o) => o.slug === "alice-labs")!;
+    const acme = () => emulator.fixtures.organizations.find((o) => o.slug === "acme")!;
+
+    it.each([
+      ["client_secret_post", "introspection"],
+      ["none", "the organizations API"],
+    ] as const)(
+      "%s client: user sub, and the organization (via %s) in the session and /auth/me",
+      async (authMethod, _source) => {
+        const kit = await start({
+          subType: "organization",
+          authMethod,
+          scopes: "openid email organizations:read",
+        });
+        const browser = new TestBrowser();
+        emulator.resetStats();
+        const { login } = await signIn(browser, kit, {
+          user: alice().email,
+          organizationId: aliceLabs().id,
+        });
+        const authorize = new URL(login.headers.get("location")!);
+        expect(authorize.searchParams.get("sub_type")).toBe("organization");
+        expect(authorize.searchParams.get("prompt")).toBe("consent");
+        const session = await jsonOf(await browser.get(`${kit.url}/dashboard`));
+        expect(session.subType).toBe("organization");
+        expect(session.user).toMatchObject({ sub: alice().id, email: alice().email });
+        expect(session.organization).toEqual({
+          id: aliceLabs().id,
+          name: "Alice Labs",
+          slug: "alice-labs",
+        });
+        const me = await jsonOf(await browser.get(`${kit.url}/auth/me`));
+        expect(me.organization).toEqual(session.organization);
+        // Resolved once, at sign-in: later requests ask Polar nothing.
+        const { requests } = emulator.stats();
+        expect(requests.introspect).toBe(authMethod === "none" ? 0 : 1);
+        expect(requests.organizations).toBe(1);
+        await browser.get(`${kit.url}/dashboard`);
+        expect(emulator.stats().requests.organizations).toBe(1);
+      },
     );
-    const session = await jsonOf(await browser.get(`${kit.url}/dashboard`));
-    expect(session.subType).toBe("organization");
-    expect(session.user.sub).toBe(organization.id);
+
+    it("prompt: consent by default and instead of none (the picker must show); login is kept", async () => {
+      const kit = await start({ subType: "organization" });
+      const promptOf = async (query: string) => {
+        const login = await fetch(`${kit.url}/auth/login${query}`, { redirect: "manual" });
+        return new URL(login.headers.get("location")!).searchParams.get("prompt");
+      };
+      expect(await promptOf("")).toBe("consent");
+      expect(await promptOf("?prompt=none")).toBe("consent");
+      expect(await promptOf("?prompt=login")).toBe("login");
+    });
+
+    it("a confidential client without organizations:read knows the organization's id only", async () => {
+      const kit = await start({ subType: "organization", scopes: "openid email" });
+      const browser = new TestBrowser();
+      await signIn(browser, kit, { user: alice().email, organizationId: acme().id });
+      const session = await jsonOf(await browser.get(`${kit.url}/dashboard`));
+      expect(session.user.sub).toBe(alice().id);
+      expect(session.organization).toEqual({ id: acme().id });
+    });
+
+    it("a public client without organizations:read cannot know it, and the kit says so at startup", async () => {
+      const kit = await start({
+        subType: "organization",
+        authMethod: "none",
+        scopes: "openid email",
+      });
+      expect(kit.logs.join("\n")).toMatch(/warn .*session\.organization stays undefined/);
+      const browser = new TestBrowser();
+      await signIn(browser, kit, { user: alice().email, organizationId: acme().id });
+      const session = await jsonOf(await browser.get(`${kit.url}/dashboard`));
+      expect(session.subType).toBe("organization");
+      expect(session.user.sub).toBe(alice().id);
+      expect(session.organization).toBeUndefined();
+    });
+
+    it("the same user signs in with an organization twice: prompt=consent brings the picker back", async () => {
+      const kit = await start({ subType: "organization", scopes: "openid organizations:read" });
+      const polarSession = new BrowserSession();
+      const first = new TestBrowser();
+      await signIn(first, kit, { user: alice().email, organizationId: acme().id, polarSession });
+      expect((await jsonOf(await first.get(`${kit.url}/dashboard`))).organization.id).toBe(
+        acme().id,
+      );
+      const second = new TestBrowser();
+      const { callback } = await signIn(second, kit, {
+        organizationId: aliceLabs().id,
+        polarSession,
+      });
+      expect(callback.status).toBe(302);
+      const session = await jsonOf(await second.get(`${kit.url}/dashboard`));
+      expect(session.user.sub).toBe(alice().id);
+      expect(session.organization).toMatchObject({ id: aliceLabs().id, slug: "alice-labs" });
+    });
   });
 
   it("two tabs signing in at once both complete", async () => {

@@ -64,18 +64,46 @@ describe("startup check with the registration token", () => {
   });
 });
 
-describe("startup check without a registration token (authorize probe)", () => {
-  const probe = (redirectUri: string) =>
-    configFor(redirectUri, { registrationAccessToken: undefined });
+describe("startup check without a registration token (probe of the JSON authorize API)", () => {
+  const probe = (redirectUri: string, extra: Record<string, unknown> = {}) =>
+    configFor(redirectUri, { registrationAccessToken: undefined, ...extra });
 
-  it("passes for a registered redirect URI", async () => {
+  it("passes for a registered redirect URI, asking the API once and never the page", async () => {
+    emulator.resetStats();
     expect(await verifyRegistration(probe(REGISTERED))).toMatchObject({ method: "probe" });
+    expect(emulator.stats().requests).toMatchObject({ authorize_api: 1, authorize: 0 });
   });
 
-  it("refuses an unregistered one", async () => {
-    const error = await verifyRegistration(probe(`${REGISTERED}/`)).catch((e: unknown) => e);
+  it("passes for an organization sign-in and for a client without openid", async () => {
+    await expect(
+      verifyRegistration(probe(REGISTERED, { subType: "organization" })),
+    ).resolves.toMatchObject({ method: "probe" });
+    await expect(
+      verifyRegistration(probe(REGISTERED, { scopes: "orders:read" })),
+    ).resolves.toMatchObject({ method: "probe" });
+  });
+
+  it("refuses an unregistered redirect URI that the browser page would have shown with 200", async () => {
+    const wrong = `${REGISTERED}/`;
+    // What the old check asked: Polar's page renders its error with a success status.
+    const page = await fetch(
+      `${emulator.url}/oauth2/authorize?response_type=code&client_id=${client.client_id}&redirect_uri=${encodeURIComponent(wrong)}`,
+      { redirect: "manual" },
+    );
+    expect(page.status).toBe(200);
+    const error = await verifyRegistration(probe(wrong)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RedirectUriMismatchError);
     expect((error as Error).message).toContain("not registered exactly");
+    expect((error as Error).message).toContain("is not supported by client");
+  });
+
+  it("refuses an unknown client id, naming the variable", async () => {
+    const error = await verifyRegistration(
+      probe(REGISTERED, { clientId: "polar_ci_doesnotexist" }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistrationMismatchError);
+    expect((error as Error).message).toContain("Polar does not know client polar_ci_doesnotexist");
+    expect((error as Error).message).toContain("POLAR_CLIENT_ID_DEV");
   });
 });
 

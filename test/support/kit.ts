@@ -6,7 +6,7 @@ import {
   type PolarConfigInput,
   type SubType,
 } from "@polar-oauth/core";
-import { completeAuthorization, type Emulator } from "@polar-oauth/emulator";
+import { type BrowserSession, completeAuthorization, type Emulator } from "@polar-oauth/emulator";
 import { type Framework, type KitApp, startApp } from "./apps.js";
 import { TestBrowser } from "./browser.js";
 
@@ -108,6 +108,8 @@ export async function signIn(
     decision?: "allow" | "deny";
     organizationId?: string;
     returnTo?: string;
+    /** The emulator-side cookies (the Polar session); default: a fresh jar per sign-in. */
+    polarSession?: BrowserSession;
   } = {},
 ): Promise<SignInResult> {
   const loginUrl = new URL("/auth/login", kit.url);
@@ -117,7 +119,10 @@ export async function signIn(
   if (login.status !== 302 || !location) {
     throw new Error(`login answered ${login.status} ${await login.text()}`);
   }
-  const { redirectTo } = await completeAuthorization(location, choice);
+  const { redirectTo } = await completeAuthorization(location, {
+    ...choice,
+    session: choice.polarSession,
+  });
   const callback = await browser.get(redirectTo);
   return { login, callbackUrl: redirectTo, callback };
 }

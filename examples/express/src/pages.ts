@@ -18,6 +18,17 @@ export function homePage(session: PolarSession | undefined, error?: string): str
   return layout("Polar OAuth example", `<h1>Polar OAuth example</h1>${notice}${action}`);
 }
 
+/** The organization an organization sign-in was limited to (its name when the kit could read it). */
+function organization(session: PolarSession): string {
+  if (session.subType !== "organization") return "";
+  const org = session.organization;
+  const shown = org
+    ? `${escapeHtml(org.name ?? org.id)}${org.slug ? ` <code id="organization-slug">${escapeHtml(org.slug)}</code>` : ""}`
+    : "(unknown: a public client needs the organizations:read scope to learn it)";
+  return `<dt>Organization</dt><dd id="organization" data-id="${escapeHtml(org?.id ?? "")}">${shown}</dd>
+`;
+}
+
 /** The protected dashboard: who is signed in, what was granted, and a sign-out button. */
 export function dashboardPage(session: PolarSession): string {
   return layout(
@@ -27,7 +38,7 @@ export function dashboardPage(session: PolarSession): string {
 <dt>Email</dt><dd id="email">${escapeHtml(session.user.email ?? "(not shared)")}</dd>
 <dt>Polar subject</dt><dd><code id="sub">${escapeHtml(session.user.sub)}</code></dd>
 <dt>Subject type</dt><dd id="sub-type">${escapeHtml(session.subType)}</dd>
-<dt>Scopes</dt><dd id="scopes">${escapeHtml(session.scopes.join(" "))}</dd>
+${organization(session)}<dt>Scopes</dt><dd id="scopes">${escapeHtml(session.scopes.join(" "))}</dd>
 </dl>
 <p><a href="/api/polar/userinfo">Call Polar's userinfo with your access token</a></p>
 <form method="post" action="/auth/logout"><button class="button" type="submit">Sign out</button></form>`,

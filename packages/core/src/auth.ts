@@ -8,6 +8,7 @@ import { toLoginError } from "./flow/login-error.js";
 import { logout } from "./flow/logout.js";
 import { createOidcClient } from "./flow/oidc-client.js";
 import { consoleLogger, type PolarAuthOptions, type PolarLogger } from "./flow/options.js";
+import { organizationSource } from "./flow/organization.js";
 import { createTokenRefresher, PolarSessionEndedError } from "./flow/refresh.js";
 import { createReplayGuard, createTransactionCookies } from "./flow/transaction.js";
 import { renderLoginErrorPage } from "./http/pages.js";
@@ -165,6 +166,7 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
     return { ...page, headers: { ...page.headers, ...retry } };
   };
 
+  warnIfOrganizationUnknowable(config, logger);
   const ready = runStartupCheck(config, options, logger);
 
   return {
@@ -214,10 +216,13 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
         const current = await flow.sessions.read(request.headers.cookie);
         const cookies = current?.setCookie ? [current.setCookie] : [];
         if (!current) return json(401, { error: "unauthenticated" });
-        const { user, subType, scopes, accessTokenExpiresAt, signedInAt } = toPolarSession(
-          current.data,
+        const { user, subType, organization, scopes, accessTokenExpiresAt, signedInAt } =
+          toPolarSession(current.data);
+        return json(
+          200,
+          { user, subType, organization, scopes, accessTokenExpiresAt, signedInAt },
+          cookies,
         );
-        return json(200, { user, subType, scopes, accessTokenExpiresAt, signedInAt }, cookies);
       }
       return undefined;
     },
@@ -356,6 +361,17 @@ function failClosed(
       }
     },
   };
+}
+
+/**
+ * A public client cannot introspect, so without `organizations:read` an organization sign-in
+ * cannot learn which organization the user picked: say so once, at startup.
+ */
+function warnIfOrganizationUnknowable(config: PolarConfig, logger: PolarLogger): void {
+  if (config.subType !== "organization" || organizationSource(config) !== "none") return;
+  logger.warn(
+    "subType=organization with a public client (authMethod=none) and no organizations:read scope: sessions will not name the organization the user chose (session.organization stays undefined). Add organizations:read to POLAR_SCOPES, or use a confidential client.",
+  );
 }
 
 function methodNotAllowed(allow: string): AuthResponse {

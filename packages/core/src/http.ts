@@ -114,7 +114,7 @@ function describeValidationDetail(detail: unknown): string {
  * Text a server sent, made safe to put in an error: control characters and anything shaped
  * like a Polar credential (`polar_cs_…`, `polar_at_…`, …) removed, at most 200 characters.
  */
-function serverText(text: string): string {
+export function serverText(text: string): string {
   const clean = text
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
     .replace(/[\u0000-\u001f\u007f]+/g, " ")
@@ -133,7 +133,8 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-function describeNetworkFailure(error: unknown, timeoutMs: number): string {
+/** Why a request got no answer, in words: a timeout, or the connection error code. */
+export function describeNetworkFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return `no answer within ${timeoutMs} ms`;
   }

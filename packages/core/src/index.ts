@@ -4,6 +4,6 @@ export type { PolarAuthOptions, PolarLogger, PolarLogin } from "./flow/options.j
 export { PolarSessionEndedError } from "./flow/refresh.js";
 export { MAX_RETURN_TO_LENGTH, safeReturnTo } from "./flow/return-to.js";
 export type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
-export type { PolarSession, PolarUser } from "./session/data.js";
+export type { PolarOrganization, PolarSession, PolarUser } from "./session/data.js";
 export { memoryRevocationStore, type SessionRevocationStore } from "./session/revocation.js";
 export * from "./setup.js";

@@ -63,6 +63,8 @@ export {
 export { Secret, secret } from "./secret.js";
 export { clearDiscoveryCache, getServerMetadata } from "./server/discovery.js";
 export {
+  AUTHORIZATION_API_PATH,
+  authorizationApiEndpoint,
   POLAR_ISSUER,
   POLAR_SERVERS,
   type PolarServer,

@@ -2,20 +2,18 @@ import type { PolarConfig } from "./config/schema.js";
 import { envVarName } from "./environment.js";
 import {
   PolarApiError,
-  PolarError,
-  PolarRateLimitError,
   PolarUnreachableError,
   RedirectUriMismatchError,
   RegistrationMismatchError,
 } from "./errors.js";
-import { type HttpOptions, parseRetryAfter } from "./http.js";
+import type { HttpOptions } from "./http.js";
 import { explainRedirectUriMismatch } from "./redirect-uri/explain.js";
 import { getClient } from "./registration/api.js";
-import { getServerMetadata } from "./server/discovery.js";
+import { probeAuthorization } from "./startup-probe.js";
 
 /** How the registration was verified, and what Polar has. */
 export interface RegistrationCheck {
-  /** `registration`: read back with the registration token; `probe`: asked the authorize endpoint. */
+  /** `registration`: read back with the registration token; `probe`: asked the JSON authorize API. */
   method: "registration" | "probe";
   redirectUri: string;
   /** Known only with `registration`. */
@@ -33,9 +31,10 @@ export interface VerifyRegistrationOptions extends Pick<HttpOptions, "fetch"> {
 /**
  * The startup check: is the redirect URI the app will send exactly one that the Polar client
  * has registered? With a registration access token it reads the client back (RFC 7592) and
- * also checks the token endpoint auth method and scopes; without one it asks Polar's
- * authorize endpoint, which answers 400 to an unknown client or unregistered redirect URI.
- * One request (plus discovery, once, for a custom server), bounded by the config's timeout.
+ * also checks the token endpoint auth method and scopes; without one it asks Polar's JSON
+ * authorize API (see {@link probeAuthorization}), which answers 400 to an unknown client or
+ * an unregistered redirect URI.
+ * One request, bounded by the config's timeout.
  *
  * Throws {@link RedirectUriMismatchError} (with the closest registered URI and the difference
  * in words), {@link RegistrationMismatchError}, or {@link PolarUnreachableError}.
@@ -116,67 +115,4 @@ async function checkRegistration(
     redirectUri: config.redirectUri,
     registeredRedirectUris: client.redirect_uris,
   };
-}
-
-async function probeAuthorization(
-  config: PolarConfig,
-  options: VerifyRegistrationOptions,
-): Promise<RegistrationCheck> {
-  const http = { fetch: options.fetch, timeoutMs: config.timeoutMs };
-  const metadata = await getServerMetadata(config.server, http);
-  const url = new URL(metadata.authorization_endpoint);
-  url.search = new URLSearchParams({
-    response_type: "code",
-    client_id: config.clientId,
-    redirect_uri: config.redirectUri,
-    scope: config.scopes.join(" "),
-    state: "polar-oauth-startup-check",
-    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-    code_challenge_method: "S256",
-    sub_type: config.subType,
-  }).toString();
-  const doFetch = options.fetch ?? fetch;
-  let response: Response;
-  try {
-    response = await doFetch(url, {
-      redirect: "manual",
-      signal: AbortSignal.timeout(config.timeoutMs),
-      headers: { accept: "text/html" },
-    });
-    await response.body?.cancel();
-  } catch (error) {
-    throw new PolarUnreachableError(
-      url.origin,
-      (error as Error).name === "TimeoutError"
-        ? `no answer within ${config.timeoutMs} ms`
-        : "connection failed",
-    );
-  }
-  if (response.status === 429) {
-    throw new PolarRateLimitError(
-      "authorization (startup check)",
-      parseRetryAfter(response.headers.get("retry-after")),
-    );
-  }
-  if (response.status === 400) {
-    const tokenVar = envVarName("POLAR_REGISTRATION_TOKEN", config.environment);
-    throw new RedirectUriMismatchError(
-      `Polar refused an authorization request for client ${config.clientId} with redirect URI ${config.redirectUri} (HTTP 400): the client id is unknown, or this redirect URI is not registered exactly (Polar compares the whole string: scheme, host, port, path, trailing slash, query). Fix: register it with \`polar-oauth bootstrap --env ${config.environment} --redirect-uri ${config.redirectUri}\`, and set ${tokenVar} so this check can name the registered URIs.`,
-      { redirectUri: config.redirectUri, registeredRedirectUris: [] },
-    );
-  }
-  if (response.status >= 500) {
-    throw new PolarApiError(
-      "authorization (startup check)",
-      response.status,
-      `Polar's authorize endpoint answered ${response.status} to the startup check.`,
-    );
-  }
-  if (response.status >= 400) {
-    throw new PolarError(
-      "STARTUP_CHECK_INCONCLUSIVE",
-      `Polar's authorize endpoint answered ${response.status} to the startup check; cannot tell whether the redirect URI is registered.`,
-    );
-  }
-  return { method: "probe", redirectUri: config.redirectUri };
 }

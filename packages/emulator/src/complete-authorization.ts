@@ -6,7 +6,7 @@ export interface AuthorizationChoice {
   user?: string;
   /** Button to press on the consent page; default "allow". */
   decision?: "allow" | "deny";
-  /** Organization to pick when the request has `sub_type=organization`; default: the pre-selected or first one. */
+  /** Organization to pick when the request has `sub_type=organization` (the token is down-scoped to it); default: the first one. */
   organizationId?: string;
   /** Cookies to use and keep (reuse one to keep the Polar session across calls); default: a fresh jar. */
   session?: BrowserSession;
@@ -91,7 +91,7 @@ function consentForm(html: string, choice: AuthorizationChoice): URLSearchParams
   }
   const organizations = [
     ...html.matchAll(
-      /<input type="radio" name="organization_id" value="([^"]*)" required( checked)?>/g,
+      /<input type="radio" name="organizations" value="([^"]*)" required( checked)?>/g,
     ),
   ].map((match) => ({ id: unescapeHtml(match[1] ?? ""), checked: match[2] !== undefined }));
   if (organizations.length > 0) {
@@ -106,7 +106,7 @@ function consentForm(html: string, choice: AuthorizationChoice): URLSearchParams
         `organization ${wanted} is not offered (choices: ${organizations.map((o) => o.id).join(", ")})`,
       );
     }
-    form.set("organization_id", org.id);
+    form.set("organizations", org.id);
   }
   return form;
 }

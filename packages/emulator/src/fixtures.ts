@@ -284,13 +284,8 @@ export class FixtureDirectory {
     return this.#organizations.get(id);
   }
 
-  /** The organizations a user administers, in the user's order. */
+  /** The organizations a user belongs to, in the user's order. */
   organizationsOf(user: FixtureUser): FixtureOrganization[] {
     return user.organizations.flatMap((id) => this.#organizations.get(id) ?? []);
-  }
-
-  /** True when `user` administers organization `organizationId`. */
-  administers(user: FixtureUser, organizationId: string): boolean {
-    return user.organizations.includes(organizationId);
   }
 }

@@ -3,12 +3,16 @@ import type { FixtureDirectory } from "./fixtures.js";
 import { renderErrorPage } from "./pages/error.js";
 import { isSupportedScope, POLAR_SCOPES, splitScope } from "./scopes.js";
 import type { PrivateJwk } from "./signing-key.js";
-import type { StateStore, Subject } from "./state-store.js";
+import type { StateStore } from "./state-store.js";
 import { generatePolarToken, TOKEN_PREFIX } from "./token-formats.js";
 
 /** Where Polar's surface lives on the emulator's single port. */
 export const ROUTES = {
+  /** The browser page (Polar serves it from its web host). */
   authorization: "/oauth2/authorize",
+  /** The JSON API behind Polar's page, which the startup check probes. */
+  authorizationApi: "/v1/oauth2/authorize",
+  organizations: "/v1/organizations/",
   interaction: "/oauth2/interaction",
   token: "/v1/oauth2/token",
   userinfo: "/v1/oauth2/userinfo",
@@ -45,43 +49,51 @@ export interface ProviderSetup {
 
 type Params = Record<string, unknown>;
 
-function subjectClaims(
-  setup: ProviderSetup,
-  accountId: string,
-  subject: Subject | undefined,
-): Record<string, unknown> | undefined {
+/** Polar's claims for a user token: `sub` always the user (`server/polar/oauth2/userinfo.py`). */
+function userClaims(setup: ProviderSetup, accountId: string): Record<string, unknown> | undefined {
   const user = setup.fixtures.user(accountId);
   if (!user) return undefined;
-  if (subject?.type === "organization") {
-    const org = setup.fixtures.organization(subject.id);
-    return org ? { sub: org.id, name: org.slug } : undefined;
-  }
   return { sub: user.id, email: user.email, email_verified: user.emailVerified };
 }
 
-/** The subject an authorization request asks for, if it can be known before consent. */
-export function requestedSubject(
-  setup: ProviderSetup,
+/** An authorization error Polar raises without a redirect URI: its page shows it, the app hears nothing. */
+export function pageOnlyError(description: string): InstanceType<typeof errors.InvalidRequest> {
+  const error = new errors.InvalidRequest(description);
+  (error as unknown as { allow_redirect: boolean }).allow_redirect = false;
+  return error;
+}
+
+/**
+ * True when Polar would skip consent (`ValidateSubAndPrompt._validate_scope_consent` in
+ * `server/polar/oauth2/grants/authorization_code.py`): a signed-in user whose remembered consent
+ * for this client covers the requested scope, with no `prompt` (or `prompt=none`). A user who
+ * has just signed in during this request does not qualify: Polar's page sends them back to the
+ * API with `prompt=undefined` after its login screen, which shows consent again.
+ */
+function autoApproves(
+  store: StateStore,
   accountId: string,
+  clientId: string,
   params: Params,
-): Subject | undefined {
-  if (params.sub_type !== "organization") return { type: "user", id: accountId };
-  const sub = typeof params.sub === "string" ? params.sub : undefined;
-  const user = setup.fixtures.user(accountId);
-  if (!sub || !user || !setup.fixtures.administers(user, sub)) return undefined;
-  return { type: "organization", id: sub };
+): boolean {
+  const prompt = typeof params.prompt === "string" ? params.prompt : undefined;
+  if (prompt !== undefined && prompt !== "none") return false;
+  const granted = store.grantedScope(accountId, clientId);
+  if (granted === undefined) return false;
+  const have = new Set(splitScope(granted));
+  return splitScope(typeof params.scope === "string" ? params.scope : "").every((scope) =>
+    have.has(scope),
+  );
 }
 
 /** Validates Polar's extra authorization parameters; runs after client and redirect_uri are verified. */
 function validateAuthorizationExtras(setup: ProviderSetup) {
   return async (ctx: KoaContext, value: unknown) => {
+    // Polar raises this without a redirect URI: an error page, not a redirect to the app.
     if (value !== undefined && value !== "user" && value !== "organization") {
-      throw new errors.InvalidRequest("Invalid sub_type");
+      throw pageOnlyError("Invalid sub_type");
     }
     const params = (ctx.oidc?.params ?? {}) as Params;
-    if (value !== "organization" && params.sub !== undefined) {
-      throw new errors.InvalidRequest("Can't specify sub for user sub_type");
-    }
     // oidc-provider has already reduced params.scope to known scopes; the request still has them all.
     const requested = ctx.query.scope;
     const unknown = splitScope(typeof requested === "string" ? requested : undefined).filter(
@@ -105,8 +117,10 @@ function validateAuthorizationExtras(setup: ProviderSetup) {
 
 /**
  * Builds the oidc-provider instance that runs authorization, sessions, codes, the token endpoint and
- * JWKS with Polar's behaviour: Polar token formats, subject per grant, refresh rotation that kills
- * the old pair, single-use codes, email claims in the id_token, PKCE required for public clients.
+ * JWKS with Polar's behaviour: Polar token formats, user tokens only (an organization sign-in is a
+ * user token down-scoped to one organization), remembered consent per user and client, refresh
+ * rotation that kills the old pair, single-use codes, email claims in the id_token, PKCE required
+ * for public clients.
  */
 export function createPolarProvider(setup: ProviderSetup): Provider {
   const { store } = setup;
@@ -159,17 +173,14 @@ export function createPolarProvider(setup: ProviderSetup): Provider {
       rpInitiatedLogout: { enabled: false },
       claimsParameter: { enabled: false },
     },
+    // `sub` is accepted and ignored, as Polar does ("the legacy `sub` param is ignored").
     extraParams: { sub_type: validateAuthorizationExtras(setup), sub: null },
     interactions: {
       url: (_ctx: KoaContext, interaction: { uid: string }) =>
         `${ROUTES.interaction}/${interaction.uid}`,
     },
-    findAccount: async (
-      _ctx: KoaContext,
-      id: string,
-      token?: { grantId?: string },
-    ): Promise<Account | undefined> => {
-      const claims = subjectClaims(setup, id, store.subjectOf(token?.grantId));
+    findAccount: async (_ctx: KoaContext, id: string): Promise<Account | undefined> => {
+      const claims = userClaims(setup, id);
       if (!claims) return undefined;
       return { accountId: id, claims: () => claims };
     },
@@ -179,10 +190,18 @@ export function createPolarProvider(setup: ProviderSetup): Provider {
       const decided = oidc.result?.consent?.grantId;
       if (decided) return provider.Grant.find(decided);
       const accountId = oidc.session?.accountId;
-      if (!accountId) return undefined;
-      const subject = requestedSubject(setup, accountId, oidc.params ?? {});
-      const grantId = subject && store.rememberedConsent(accountId, oidc.client.clientId, subject);
-      return grantId ? provider.Grant.find(grantId) : undefined;
+      if (!accountId || oidc.result?.login) return undefined;
+      const params = (oidc.params ?? {}) as Params;
+      if (!autoApproves(store, accountId, oidc.client.clientId, params)) return undefined;
+      // Auto-approval selects no organization, so Polar's _resolve_organization_ids refuses it.
+      if (params.sub_type === "organization") {
+        throw pageOnlyError("sub_type=organization requires selecting an organization");
+      }
+      // A fresh grant: no down-scope (Polar: no selection means every organization).
+      const grant = new provider.Grant({ accountId, clientId: oidc.client.clientId });
+      if (typeof params.scope === "string" && params.scope) grant.addOIDCScope(params.scope);
+      await grant.save();
+      return grant;
     },
     expiresWithSession: async () => false,
     issueRefreshToken: async (_ctx: KoaContext, client: { grantTypeAllowed(g: string): boolean }) =>
@@ -203,10 +222,13 @@ export function createPolarProvider(setup: ProviderSetup): Provider {
       Interaction: LIFETIMES.interaction,
     },
     renderError: async (ctx: KoaContext, out: { error: string; error_description?: string }) => {
+      // Polar's page renders the API's 400 as an error component with a success status.
+      const apiStatus = ctx.status;
+      if (apiStatus === 400) ctx.status = 200;
       ctx.type = "html";
       ctx.set("Content-Security-Policy", PAGE_CSP);
       ctx.body = renderErrorPage({
-        status: ctx.status,
+        status: apiStatus,
         error: out.error,
         description: out.error_description,
       });
@@ -217,15 +239,12 @@ export function createPolarProvider(setup: ProviderSetup): Provider {
   // Client metadata is validated by Polar's rules (registration-rules.ts), which allow custom schemes.
   provider.Client.Schema.prototype.redirectUris = () => {};
 
-  const prefixFor = (grantId: string | undefined, kind: "accessToken" | "refreshToken") =>
-    TOKEN_PREFIX[kind][store.subjectOf(grantId)?.type === "organization" ? "organization" : "user"];
   provider.AccessToken.prototype.generateTokenId = function () {
     this.format = "opaque"; // access tokens use oidc-provider's "dynamic" format, which records the resolved one
-    return generatePolarToken(prefixFor(this.grantId, "accessToken"));
+    return generatePolarToken(TOKEN_PREFIX.accessToken);
   };
-  provider.RefreshToken.prototype.generateTokenId = function () {
-    return generatePolarToken(prefixFor(this.grantId, "refreshToken"));
-  };
+  provider.RefreshToken.prototype.generateTokenId = () =>
+    generatePolarToken(TOKEN_PREFIX.refreshToken);
   provider.AuthorizationCode.prototype.generateTokenId = () =>
     generatePolarToken(TOKEN_PREFIX.authorizationCode);
   // Polar deletes a code when it is redeemed: a replay is simply "not found" (invalid_grant).

@@ -1,12 +1,6 @@
 import type { Adapter } from "oidc-provider";
 import type { ClientRegistry } from "./client-registry.js";
 
-/** Whom a grant's tokens speak for: the user, or one organization the user chose at consent. */
-export interface Subject {
-  type: "user" | "organization";
-  id: string;
-}
-
 interface Entry {
   payload: Record<string, unknown>;
   /** Milliseconds on the emulator clock, or null for "never". */
@@ -17,22 +11,25 @@ interface Entry {
 export interface StoreSnapshot {
   models: Record<string, Array<[string, Entry]>>;
   pairs: Array<[string, string]>;
-  subjects: Array<[string, Subject]>;
-  consents: Array<[string, string]>;
+  /** Grant id → the organizations its tokens are down-scoped to (absent or empty: all). */
+  downScopes?: Array<[string, string[]]>;
+  /** user + client → the scope the user last consented to (Polar's OAuth2Grant row). */
+  grantedScopes?: Array<[string, string]>;
 }
 
 const TOKEN_MODELS = ["AccessToken", "RefreshToken", "AuthorizationCode"] as const;
 
 /**
  * In-memory state behind oidc-provider (its adapter) plus what Polar needs on top: which access and
- * refresh token were issued together, the subject of each grant, and remembered consents.
+ * refresh token were issued together, the organizations each grant's tokens are down-scoped to,
+ * and the scope each user last granted each client (remembered consent).
  * Expiry uses the emulator clock, so an injected `now` expires codes and tokens.
  */
 export class StateStore {
   readonly #models = new Map<string, Map<string, Entry>>();
   readonly #pairs = new Map<string, string>();
-  readonly #subjects = new Map<string, Subject>();
-  readonly #consents = new Map<string, string>();
+  readonly #downScopes = new Map<string, string[]>();
+  readonly #grantedScopes = new Map<string, string>();
   #writes = 0;
 
   constructor(
@@ -75,10 +72,7 @@ export class StateStore {
       this.#pairs.delete(id);
       if (partner) this.#pairs.delete(partner);
     }
-    if (name === "Grant") {
-      this.#subjects.delete(id);
-      for (const [key, grantId] of this.#consents) if (grantId === id) this.#consents.delete(key);
-    }
+    if (name === "Grant") this.#downScopes.delete(id);
     this.onChange();
   }
 
@@ -141,23 +135,29 @@ export class StateStore {
     return this.#pairs.get(tokenId);
   }
 
-  setSubject(grantId: string, subject: Subject): void {
-    this.#subjects.set(grantId, subject);
+  /** Down-scopes a grant's tokens to these organizations (Polar's `organization_scopes` rows). */
+  setDownScope(grantId: string, organizationIds: string[]): void {
+    this.#downScopes.set(grantId, [...organizationIds]);
     this.onChange();
   }
 
-  subjectOf(grantId: string | undefined): Subject | undefined {
-    return grantId ? this.#subjects.get(grantId) : undefined;
+  /** The organizations a grant's tokens are limited to; empty means every organization of the user. */
+  downScopeOf(grantId: string | undefined): string[] {
+    return [...((grantId && this.#downScopes.get(grantId)) || [])];
   }
 
-  /** Remembers the grant a user gave a client for a subject, so later requests can skip consent. */
-  rememberConsent(accountId: string, clientId: string, subject: Subject, grantId: string): void {
-    this.#consents.set(consentKey(accountId, clientId, subject), grantId);
+  /**
+   * Records the scope a user consented to for a client. Like Polar's `create_or_update_grant`,
+   * there is one record per user and client, and a new consent replaces its scope.
+   */
+  rememberConsent(accountId: string, clientId: string, scope: string): void {
+    this.#grantedScopes.set(consentKey(accountId, clientId), scope);
     this.onChange();
   }
 
-  rememberedConsent(accountId: string, clientId: string, subject: Subject): string | undefined {
-    return this.#consents.get(consentKey(accountId, clientId, subject));
+  /** The scope the user last consented to for this client, if any. */
+  grantedScope(accountId: string, clientId: string): string | undefined {
+    return this.#grantedScopes.get(consentKey(accountId, clientId));
   }
 
   /** Removes every code, token and grant of a client (used when the client is deleted). */
@@ -167,8 +167,8 @@ export class StateStore {
         if (entry.payload.clientId === clientId) this.remove(name, id);
       }
     }
-    for (const [key] of this.#consents)
-      if (key.split("\u0000")[1] === clientId) this.#consents.delete(key);
+    for (const [key] of this.#grantedScopes)
+      if (key.split("\u0000")[1] === clientId) this.#grantedScopes.delete(key);
   }
 
   /** True when an unredeemed authorization code of this client carries this nonce. */
@@ -202,8 +202,8 @@ export class StateStore {
     return {
       models,
       pairs: [...this.#pairs],
-      subjects: [...this.#subjects],
-      consents: [...this.#consents],
+      downScopes: [...this.#downScopes],
+      grantedScopes: [...this.#grantedScopes],
     };
   }
 
@@ -211,12 +211,12 @@ export class StateStore {
     for (const [name, entries] of Object.entries(snapshot.models))
       this.#models.set(name, new Map(entries));
     for (const [k, v] of snapshot.pairs) this.#pairs.set(k, v);
-    for (const [k, v] of snapshot.subjects) this.#subjects.set(k, v);
-    for (const [k, v] of snapshot.consents) this.#consents.set(k, v);
+    for (const [k, v] of snapshot.downScopes ?? []) this.#downScopes.set(k, v);
+    for (const [k, v] of snapshot.grantedScopes ?? []) this.#grantedScopes.set(k, v);
     this.sweep();
   }
 }
 
-function consentKey(accountId: string, clientId: string, subject: Subject): string {
-  return [accountId, clientId, subject.type, subject.id].join("\u0000");
+function consentKey(accountId: string, clientId: string): string {
+  return [accountId, clientId].join("\u0000");
 }

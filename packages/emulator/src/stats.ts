@@ -9,6 +9,7 @@ function empty(): EmulatorStats {
       discovery: 0,
       jwks: 0,
       authorize: 0,
+      authorize_api: 0,
       token: 0,
       userinfo: 0,
       revoke: 0,
@@ -18,6 +19,7 @@ function empty(): EmulatorStats {
       registration_update: 0,
       registration_delete: 0,
       list: 0,
+      organizations: 0,
     },
     tokenGrants: { authorization_code: 0, refresh_token: 0 },
     rateLimited: 0,
@@ -62,6 +64,9 @@ export function endpointOf(method: string, path: string): EndpointName | undefin
   }
   if (path === "/.well-known/jwks.json") return "jwks";
   if (path === "/oauth2/authorize") return "authorize";
+  if (path === "/v1/oauth2/authorize") return "authorize_api";
+  if (path === "/v1/organizations/" || path === "/v1/organizations")
+    return method === "GET" ? "organizations" : undefined;
   if (path === "/v1/oauth2/token") return "token";
   if (path === "/v1/oauth2/userinfo") return "userinfo";
   if (path === "/v1/oauth2/revoke") return "revoke";

@@ -1,14 +1,17 @@
 import { randomInt } from "node:crypto";
 import { crc32 } from "node:zlib";
 
-/** Polar's prefixes for identifiers and secrets. */
+/**
+ * Polar's prefixes for identifiers and secrets. Only user tokens are issued
+ * (`server/polar/oauth2/constants.py` keeps `polar_at_o_` for legacy tokens only).
+ */
 export const TOKEN_PREFIX = {
   clientId: "polar_ci_",
   clientSecret: "polar_cs_",
   registrationAccessToken: "polar_crt_",
   authorizationCode: "polar_ac_",
-  accessToken: { user: "polar_at_u_", organization: "polar_at_o_" },
-  refreshToken: { user: "polar_rt_u_", organization: "polar_rt_o_" },
+  accessToken: "polar_at_u_",
+  refreshToken: "polar_rt_u_",
 } as const;
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

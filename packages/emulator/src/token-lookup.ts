@@ -1,4 +1,4 @@
-import type { StateStore, Subject } from "./state-store.js";
+import type { StateStore } from "./state-store.js";
 
 /** An access or refresh token the emulator issued and still holds. */
 export interface IssuedToken {
@@ -31,12 +31,7 @@ export function destroyIssuedToken(store: StateStore, token: IssuedToken): void 
   store.remove(MODEL[token.type], token.id);
 }
 
-/** The subject (user or chosen organization) a token speaks for. */
-export function subjectOfToken(store: StateStore, payload: Record<string, unknown>): Subject {
-  return (
-    store.subjectOf(typeof payload.grantId === "string" ? payload.grantId : undefined) ?? {
-      type: "user",
-      id: String(payload.accountId),
-    }
-  );
+/** The organizations a token is down-scoped to (Polar's `organization_scopes`); empty: all of the user's. */
+export function downScopeOfToken(store: StateStore, payload: Record<string, unknown>): string[] {
+  return store.downScopeOf(typeof payload.grantId === "string" ? payload.grantId : undefined);
 }

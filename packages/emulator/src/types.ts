@@ -2,11 +2,11 @@ import type { GrantType, PolarClientMetadata, TokenEndpointAuthMethod } from "./
 
 export type { GrantType, TokenEndpointAuthMethod } from "./client-metadata.js";
 
-/** An organization fixture users can administer (the subject of `sub_type=organization` tokens). */
+/** An organization fixture users belong to (what `sub_type=organization` down-scopes a token to). */
 export interface FixtureOrganization {
-  /** UUID, used as the token `sub` for organization tokens. */
+  /** UUID, listed in introspection's `organizations` for a token down-scoped to it. */
   id: string;
-  /** Returned as `name` by userinfo for organization tokens, like Polar. */
+  /** URL slug, as `GET /v1/organizations/` returns it. */
   slug: string;
   /** Display name on the consent page. */
   name: string;
@@ -22,7 +22,7 @@ export interface FixtureUser {
   name: string;
   /** Personal Access Token (`Authorization: Bearer …`) for registration, the client list and managing owned clients. */
   pat: string;
-  /** Ids of the organizations (in `EmulatorFixtures.organizations`) this user administers. */
+  /** Ids of the organizations (in `EmulatorFixtures.organizations`) this user belongs to. */
   organizations: string[];
 }
 
@@ -134,7 +134,10 @@ export interface EmulatorStats {
   requests: {
     discovery: number;
     jwks: number;
+    /** The browser page `/oauth2/authorize`. */
     authorize: number;
+    /** The JSON API `GET /v1/oauth2/authorize` (what the kit's startup check probes). */
+    authorize_api: number;
     token: number;
     userinfo: number;
     revoke: number;
@@ -144,6 +147,8 @@ export interface EmulatorStats {
     registration_update: number;
     registration_delete: number;
     list: number;
+    /** `GET /v1/organizations/`. */
+    organizations: number;
   };
   tokenGrants: { authorization_code: number; refresh_token: number };
   rateLimited: number;

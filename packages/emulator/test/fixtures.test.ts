@@ -10,7 +10,7 @@ import {
   generateFixtureUsers,
   startEmulator,
 } from "../src/index.js";
-import { authorizeUrl, emulator, redeemCode, registerOk, userinfo } from "./helpers.js";
+import { authorizeUrl, emulator, introspect, redeemCode, registerOk, userinfo } from "./helpers.js";
 
 const SHARED = "0f0f0f0f-0000-4000-8000-000000000001";
 
@@ -63,8 +63,13 @@ describe("fixtures", () => {
     );
     const tokens = (await redeemCode(emu, client, redirectTo.searchParams.get("code")!)).body;
     expect((await userinfo(emu, String(tokens.access_token))).body).toEqual({
-      sub: user.organizations[0],
-      name: "org-4",
+      sub: user.id,
+      email: user.email,
+      email_verified: true,
+    });
+    expect(await introspect(emu, client, String(tokens.access_token))).toMatchObject({
+      sub: user.id,
+      organizations: [user.organizations[0]],
     });
   });
 

@@ -21,22 +21,23 @@ async function codeFor(url: URL): Promise<string> {
 }
 
 describe("authorization errors", () => {
-  it("an unregistered redirect_uri shows a 400 error page and never redirects", async () => {
+  it("an unregistered redirect_uri shows an error page with 200 (like Polar's page) and never redirects", async () => {
     const emu = await emulator();
     const app = await registerOk(emu);
     const url = authorizeUrl(emu, app, { redirect_uri: "http://localhost:3000/evil" });
     const response = await fetch(url, { redirect: "manual", headers: { accept: "text/html" } });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(200);
     expect(response.headers.get("location")).toBeNull();
     const html = await response.text();
-    expect(html).toContain("invalid_redirect_uri");
+    expect(html).toContain("invalid_request");
+    expect(html).toContain("is not supported by client");
     expect(html).not.toContain("localhost:3000/evil?");
 
     const failure = await completeAuthorization(url).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(AuthorizationFlowError);
-    expect(failure).toMatchObject({ status: 400, error: "invalid_redirect_uri" });
+    expect(failure).toMatchObject({ status: 200, error: "invalid_request" });
     expect(String((failure as Error).message)).toMatch(
-      /400 invalid_redirect_uri: redirect_uri did not match/,
+      /200 invalid_request: Redirect URI http:\/\/localhost:3000\/evil is not supported by client/,
     );
   });
 
@@ -46,19 +47,21 @@ describe("authorization errors", () => {
     await expect(
       completeAuthorization(authorizeUrl(emu, app, { redirect_uri: `${REDIRECT_URI}/` })),
     ).rejects.toMatchObject({
-      status: 400,
-      error: "invalid_redirect_uri",
+      status: 200,
+      error: "invalid_request",
     });
   });
 
-  it("an unknown client shows a 400 error page", async () => {
+  it("an unknown client shows an error page with 200", async () => {
     const emu = await emulator();
     const response = await fetch(authorizeUrl(emu, { client_id: "polar_ci_unknown" }), {
       redirect: "manual",
     });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(200);
     expect(response.headers.get("location")).toBeNull();
-    expect(await response.text()).toContain("invalid_client");
+    const html = await response.text();
+    expect(html).toContain("invalid_client");
+    expect(html).toContain("The client does not exist on this server.");
   });
 
   it("an unknown scope redirects back with error=invalid_scope and no iss", async () => {
@@ -110,21 +113,21 @@ describe("authorization errors", () => {
     expect(location.searchParams.get("error_description")).toMatch(/PKCE/);
   });
 
-  it("an invalid sub_type is an invalid_request redirect", async () => {
+  it("an invalid sub_type is an error page without redirect; a legacy sub is ignored", async () => {
     const emu = await emulator();
     const app = await registerOk(emu);
     const response = await fetch(authorizeUrl(emu, app, { sub_type: "team" }), {
       redirect: "manual",
     });
-    expect(new URL(response.headers.get("location")!).searchParams.get("error")).toBe(
-      "invalid_request",
+    expect(response.status).toBe(200);
+    expect(response.headers.get("location")).toBeNull();
+    const html = await response.text();
+    expect(html).toContain("invalid_request");
+    expect(html).toContain("Invalid sub_type");
+    const { redirectTo } = await completeAuthorization(
+      authorizeUrl(emu, app, { sub_type: "user", sub: "x" }),
     );
-    const userWithSub = await fetch(authorizeUrl(emu, app, { sub_type: "user", sub: "x" }), {
-      redirect: "manual",
-    });
-    const location = new URL(userWithSub.headers.get("location")!);
-    expect(location.searchParams.get("error")).toBe("invalid_request");
-    expect(location.searchParams.get("error_description")).toMatch(/sub/);
+    expect(redirectTo.searchParams.get("code")).toMatch(/^polar_ac_/);
   });
 
   it("a nonce still carried by an unredeemed code is rejected", async () => {
@@ -455,10 +458,10 @@ describe("garbage never crashes the server", () => {
       send("/v1/oauth2/introspect", "token=%E0%A4%A", "application/x-www-form-urlencoded"),
       send(`/v1/oauth2/register/${app.client_id}`, "{", "application/json", "PUT"),
       send("/v1/oauth2/userinfo", "access_token=x", "application/x-www-form-urlencoded"),
-      fetch(`${emu.url}/oauth2/authorize?client_id=${app.client_id}&client_id=dup`, {
+      fetch(`${emu.url}/v1/oauth2/authorize?client_id=${app.client_id}&client_id=dup`, {
         redirect: "manual",
       }),
-      fetch(`${emu.url}/oauth2/authorize?%zz=1`, { redirect: "manual" }),
+      fetch(`${emu.url}/v1/oauth2/authorize?%zz=1`, { redirect: "manual" }),
       fetch(`${emu.url}/oauth2/interaction/does-not-exist`, { redirect: "manual" }),
       fetch(`${emu.url}/v1/oauth2/register/%E0%A4%A`, { headers: { authorization: "Bearer x" } }),
       fetch(`${emu.url}/nope`),

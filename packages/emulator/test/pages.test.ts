@@ -91,7 +91,8 @@ describe("login and consent pages", () => {
     expect(html).toContain("Choose one organization");
     expect(html).toContain("Acme Inc");
     expect(html).toContain("Alice Labs");
-    expect(html.match(/type="radio" name="organization_id"/g)).toHaveLength(2);
+    expect(html.match(/type="radio" name="organizations"/g)).toHaveLength(2);
+    expect(html).not.toContain(" checked");
   });
 
   it("escapes every value it renders", async () => {

@@ -79,19 +79,21 @@ describe("prompt and the Polar session", () => {
     expect((await userinfo(emu, String(tokens.access_token))).body.sub).toBe(BOB);
   });
 
-  it("prompt=none for an organization without a pre-selected sub is consent_required", async () => {
+  it("prompt=none for an organization: consent_required before any consent, Polar's error page after", async () => {
     const emu = await emulator();
     const client = await registerOk(emu);
     const session = new BrowserSession();
-    await completeAuthorization(authorizeUrl(emu, client, { sub_type: "organization" }), {
-      session,
-    });
+    await completeAuthorization(authorizeUrl(emu, client, { scope: "openid" }), { session });
     const { redirectTo } = await completeAuthorization(
       authorizeUrl(emu, client, { sub_type: "organization", prompt: "none" }),
-      {
-        session,
-      },
+      { session },
     );
     expect(redirectTo.searchParams.get("error")).toBe("consent_required");
+    await expect(
+      completeAuthorization(
+        authorizeUrl(emu, client, { sub_type: "organization", prompt: "none", scope: "openid" }),
+        { session },
+      ),
+    ).rejects.toMatchObject({ error: "invalid_request", status: 200 });
   });
 });

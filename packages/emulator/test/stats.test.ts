@@ -20,6 +20,10 @@ describe("stats()", () => {
     const { redirectTo } = await completeAuthorization(authorizeUrl(emu, client));
     const tokens = (await redeemCode(emu, client, redirectTo.searchParams.get("code")!)).body;
     await userinfo(emu, String(tokens.access_token));
+    await fetch(`${emu.url}/v1/organizations/`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    await fetch(`${emu.url}/v1/oauth2/authorize?response_type=code&client_id=${client.client_id}`);
     const refreshed = (await refresh(emu, client, String(tokens.refresh_token))).body;
     await introspect(emu, client, String(refreshed.access_token));
     await postForm(emu, "/v1/oauth2/revoke", {
@@ -50,6 +54,7 @@ describe("stats()", () => {
         discovery: 1,
         jwks: 1,
         authorize: 1,
+        authorize_api: 1,
         token: 4,
         userinfo: 1,
         revoke: 1,
@@ -59,6 +64,7 @@ describe("stats()", () => {
         registration_update: 1,
         registration_delete: 1,
         list: 1,
+        organizations: 1,
       },
       tokenGrants: { authorization_code: 1, refresh_token: 3 },
       rateLimited: 1,

@@ -367,6 +367,9 @@ export async function startHostilePolar(
         return sendJson(res, 200, { keys: [{ ...jwk, use: "sig" }] });
       case "GET /oauth2/authorize":
         return authorize(target.searchParams, res);
+      case "GET /v1/oauth2/authorize":
+        // Polar's JSON authorize API (what the startup check probes): an anonymous caller is 401.
+        return sendJson(res, 401, { detail: "Unauthorized" });
       case "POST /v1/oauth2/token":
         return tokenEndpoint(req, res);
       case "GET /v1/oauth2/userinfo":

@@ -4,6 +4,7 @@ import type { PolarUser, SessionData } from "../session/data.js";
 import { type FlowContext, redirect } from "./context.js";
 import { PolarLoginError, toLoginError } from "./login-error.js";
 import type { PolarLogin } from "./options.js";
+import { resolveOrganization } from "./organization.js";
 
 /** Largest session cookie the kit will set (browsers drop cookies over 4096 bytes). */
 export const MAX_SESSION_COOKIE_BYTES = 4000;
@@ -11,8 +12,9 @@ export const MAX_SESSION_COOKIE_BYTES = 4000;
 /**
  * `GET <redirect URI path>`: finishes a sign-in. Finds this attempt's transaction cookie by
  * `state`, refuses replays, lets openid-client check the authorization response and exchange
- * the code (PKCE verifier, state, nonce; id_token signature, iss, aud, exp), then issues a
- * brand-new session cookie (no fixation) and clears the transaction. The `redirect_uri` sent
+ * the code (PKCE verifier, state, nonce; id_token signature, iss, aud, exp), learns the chosen
+ * organization of an organization sign-in (once, here), then issues a brand-new session
+ * cookie (no fixation) and clears the transaction. The `redirect_uri` sent
  * is always the configured one, never one built from the request's Host.
  *
  * Throws {@link PolarLoginError} (or what the exchange threw) for the caller to turn into a
@@ -72,11 +74,23 @@ export async function completeLogin(
   const user = await identify(flow, configuration, tokens.access_token, claims);
   const now = Math.floor(flow.now() / 1000);
   const scope = tokens.scope ?? flow.config.scopes.join(" ");
+  const scopes = scope.split(" ").filter(Boolean);
+  const organization =
+    flow.config.subType === "organization"
+      ? await resolveOrganization(
+          flow.config,
+          configuration,
+          tokens.access_token,
+          scopes,
+          flow.options.fetch,
+        )
+      : undefined;
   const expiresAt = now + (tokens.expiresIn() ?? 3600);
   const login: PolarLogin = {
     user,
     subType: flow.config.subType,
-    scopes: scope.split(" ").filter(Boolean),
+    organization,
+    scopes,
     tokens: { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresAt },
     idTokenClaims: claims ? { ...claims } : undefined,
   };
@@ -86,6 +100,7 @@ export async function completeLogin(
     ...flow.sessions.start(),
     user,
     subType: flow.config.subType,
+    org: organization,
     scope,
     accessToken: tokens.access_token,
     refreshToken: tokens.refresh_token,

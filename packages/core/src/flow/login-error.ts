@@ -14,6 +14,7 @@ export type LoginFailure =
   | "replayed_callback"
   | "token_exchange_failed"
   | "id_token_invalid"
+  | "organization_unresolved"
   | "polar_unreachable"
   | "polar_rate_limited"
   | "login_rejected";
@@ -31,6 +32,7 @@ const REASONS: Record<LoginFailure, string> = {
   replayed_callback: "This sign-in response was already used.",
   token_exchange_failed: "Polar did not complete the sign-in.",
   id_token_invalid: "Polar's identity token failed verification.",
+  organization_unresolved: "Polar did not say which organization you chose. Please start again.",
   polar_unreachable: "Polar could not be reached. Please try again in a moment.",
   polar_rate_limited: "Polar is rate limiting sign-ins.",
   login_rejected: "This account is not allowed to sign in here.",

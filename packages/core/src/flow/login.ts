@@ -8,8 +8,9 @@ const PROMPTS = new Set(["login", "consent", "none"]);
 
 /**
  * `GET /auth/login?returnTo=/path`: starts a sign-in. Fresh `state`, `nonce` (with `openid`)
- * and PKCE S256 verifier for every client, the configured `sub_type` sent explicitly; the
- * checks go into a sealed per-attempt cookie and the browser goes to Polar. A user who is
+ * and PKCE S256 verifier for every client, the configured `sub_type` sent explicitly (with
+ * `prompt=consent` for organization sign-ins, so Polar always shows its organization picker);
+ * the checks go into a sealed per-attempt cookie and the browser goes to Polar. A user who is
  * already signed in goes straight to `returnTo` (unless `prompt` asks Polar again).
  */
 export async function beginLogin(
@@ -44,6 +45,11 @@ export async function beginLogin(
   };
   if (nonce) parameters.nonce = nonce;
   if (prompt && PROMPTS.has(prompt)) parameters.prompt = prompt;
+  // Polar skips consent for a user who already granted the scopes, and then refuses
+  // sub_type=organization ("requires selecting an organization"): always show the picker.
+  if (flow.config.subType === "organization" && parameters.prompt !== "login") {
+    parameters.prompt = "consent";
+  }
   cookies.push(
     await flow.transactions.issue({ purpose: "polar-login", state, nonce, codeVerifier, returnTo }),
   );

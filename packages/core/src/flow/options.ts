@@ -1,12 +1,14 @@
 import type { PolarError } from "../errors.js";
 import type { SubType } from "../registration/schema.js";
-import type { PolarUser } from "../session/data.js";
+import type { PolarOrganization, PolarUser } from "../session/data.js";
 import type { SessionRevocationStore } from "../session/revocation.js";
 
 /** What `onLogin` receives: the verified user and the fresh tokens. */
 export interface PolarLogin {
   user: PolarUser;
   subType: SubType;
+  /** The organization chosen at Polar's consent screen (organization sign-ins; see `PolarSession.organization`). */
+  organization?: PolarOrganization | undefined;
   scopes: string[];
   tokens: { accessToken: string; refreshToken?: string | undefined; expiresAt: number };
   /** The verified id_token claims, when `openid` was requested. */

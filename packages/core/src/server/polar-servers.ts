@@ -24,7 +24,15 @@ export interface PolarServer {
   url: string;
   /** Shipped metadata for Polar's servers; undefined for custom servers (discovered). */
   metadata: Readonly<PolarServerMetadata> | undefined;
+  /**
+   * The JSON authorize API on the API host, which Polar's browser page calls
+   * (`GET /v1/oauth2/authorize`). Absent: `{url}/v1/oauth2/authorize`.
+   */
+  authorizationApi?: string | undefined;
 }
+
+/** Path of the JSON authorize API under a server's API URL. */
+export const AUTHORIZATION_API_PATH = "/v1/oauth2/authorize";
 
 function hostedMetadata(apiUrl: string, browserUrl: string): Readonly<PolarServerMetadata> {
   const metadata: PolarServerMetadata = {
@@ -56,11 +64,13 @@ export const POLAR_SERVERS: Readonly<Record<"production" | "sandbox", Readonly<P
       kind: "production",
       url: "https://api.polar.sh",
       metadata: hostedMetadata("https://api.polar.sh", "https://polar.sh"),
+      authorizationApi: `https://api.polar.sh${AUTHORIZATION_API_PATH}`,
     }),
     sandbox: Object.freeze({
       kind: "sandbox",
       url: "https://sandbox-api.polar.sh",
       metadata: hostedMetadata("https://sandbox-api.polar.sh", "https://sandbox.polar.sh"),
+      authorizationApi: `https://sandbox-api.polar.sh${AUTHORIZATION_API_PATH}`,
     }),
   });
 
@@ -81,6 +91,15 @@ export function resolvePolarServer(value: string): PolarServer | undefined {
   const base = url.href.replace(/\/+$/, "");
   const hosted = Object.values(POLAR_SERVERS).find((server) => server.url === base);
   return hosted ?? { kind: "custom", url: base, metadata: undefined };
+}
+
+/**
+ * Where the startup check asks whether a client and redirect URI are registered: the JSON API
+ * (`server/polar/oauth2/endpoints/oauth2.py` `authorize`), never the browser page
+ * (`polar.sh/oauth2/authorize`), which renders its error page with a 2xx status.
+ */
+export function authorizationApiEndpoint(server: PolarServer): string {
+  return server.authorizationApi ?? `${server.url}${AUTHORIZATION_API_PATH}`;
 }
 
 /** Polar's client-management endpoints under a server's API URL. */

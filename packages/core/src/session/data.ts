@@ -2,10 +2,21 @@ import type { SubType } from "../registration/schema.js";
 
 /** The signed-in Polar user, as the id_token (or userinfo) describes them. */
 export interface PolarUser {
-  /** Polar's subject id: the user's id, or the organization's for `sub_type=organization`. */
+  /** The Polar user's id. Always the user, also after an organization sign-in (Polar issues user tokens only). */
   sub: string;
   email?: string | undefined;
   emailVerified?: boolean | undefined;
+}
+
+/**
+ * The organization an organization sign-in (`subType: "organization"`) was limited to: the
+ * user picked it on Polar's consent screen and the tokens reach only it. `name` and `slug` are
+ * known when the organizations API could be read (`organizations:read` granted).
+ */
+export interface PolarOrganization {
+  id: string;
+  name?: string | undefined;
+  slug?: string | undefined;
 }
 
 /** What the sealed session cookie holds. Tokens stay inside; apps read {@link PolarSession}. */
@@ -17,6 +28,8 @@ export interface SessionData {
   cid: string;
   user: PolarUser;
   subType: SubType;
+  /** The chosen organization of an organization sign-in, resolved once at the callback. */
+  org?: PolarOrganization | undefined;
   /** Granted scope, space-separated. */
   scope: string;
   accessToken: string;
@@ -35,6 +48,12 @@ export interface SessionData {
 export interface PolarSession {
   user: PolarUser;
   subType: SubType;
+  /**
+   * After an organization sign-in: the organization the user chose (the tokens reach only it).
+   * Undefined for user sign-ins, and for a public client without `organizations:read`, which
+   * has no way to learn it.
+   */
+  organization?: PolarOrganization | undefined;
   /** Granted scopes. */
   scopes: string[];
   /** When the current access token expires, epoch seconds. */
@@ -58,11 +77,31 @@ export function toPolarSession(data: SessionData): PolarSession {
   return {
     user: copy,
     subType: data.subType,
+    organization: data.org ? copyOrganization(data.org) : undefined,
     scopes: splitScopes(data),
     accessTokenExpiresAt: data.expiresAt,
     signedInAt: data.createdAt,
     app: data.app,
   };
+}
+
+function copyOrganization(org: PolarOrganization): PolarOrganization {
+  const copy: PolarOrganization = { id: org.id };
+  if (org.name !== undefined) copy.name = org.name;
+  if (org.slug !== undefined) copy.slug = org.slug;
+  return copy;
+}
+
+function isOrganization(value: unknown): boolean {
+  if (value === undefined) return true;
+  const org = value as Record<string, unknown> | null;
+  return (
+    typeof org === "object" &&
+    org !== null &&
+    typeof org.id === "string" &&
+    (org.name === undefined || typeof org.name === "string") &&
+    (org.slug === undefined || typeof org.slug === "string")
+  );
 }
 
 const SCOPES = Symbol("polar-oauth.scopes");
@@ -93,6 +132,7 @@ export function isSessionData(value: unknown): value is SessionData {
     user !== null &&
     typeof user.sub === "string" &&
     (v.subType === "user" || v.subType === "organization") &&
+    isOrganization(v.org) &&
     typeof v.scope === "string" &&
     typeof v.accessToken === "string" &&
     (v.refreshToken === undefined || typeof v.refreshToken === "string") &&

@@ -10,12 +10,10 @@ export interface ConsentPageInput {
   action: string;
   client: PolarClientMetadata;
   user: FixtureUser;
-  /** The organizations the user administers (offered for `sub_type=organization`). */
+  /** The organizations the user belongs to (one is picked for `sub_type=organization`). */
   organizations: FixtureOrganization[];
   scopes: string[];
   subType: "user" | "organization";
-  /** Pre-selected organization (the `sub` authorization parameter). */
-  selectedOrganizationId?: string;
   /** A problem with the previous submission, shown above the form. */
   problem?: string;
 }
@@ -31,25 +29,33 @@ ${home ? `<a class="muted" href="${escapeHtml(home)}" rel="noopener noreferrer" 
 </div></div>`;
 }
 
+/**
+ * Polar's `OrganizationSelector`: for `sub_type=organization` one radio per organization (the
+ * only one pre-selected), posted as `organizations`; a user sign-in reaches every organization.
+ */
 function organizationChoice(input: ConsentPageInput): string {
-  if (input.subType !== "organization") return "";
-  if (input.organizations.length === 0) {
-    return `<div class="error"><p>${escapeHtml(input.user.name)} doesn't administer any organization, so this app can't be granted organization access.</p></div>`;
+  if (input.subType !== "organization") {
+    return `<p class="muted">This token can access every organization you belong to.</p>`;
   }
+  if (input.organizations.length === 0) {
+    return `<div class="error"><p>${escapeHtml(input.user.name)} doesn't belong to any organization, so this app can't be limited to one.</p></div>`;
+  }
+  const only = input.organizations.length === 1;
   const options = input.organizations
     .map(
       (org) =>
-        `<label class="org"><input type="radio" name="organization_id" value="${escapeHtml(org.id)}" required${
-          org.id === input.selectedOrganizationId ? " checked" : ""
+        `<label class="org"><input type="radio" name="organizations" value="${escapeHtml(org.id)}" required${
+          only ? " checked" : ""
         }> <span>${escapeHtml(org.name)} <span class="muted">${escapeHtml(org.slug)}</span></span></label>`,
     )
     .join("\n");
   return `<fieldset><legend>Choose one organization</legend>
+<p class="muted">This token is limited to the organization you select.</p>
 ${options}
 </fieldset>`;
 }
 
-/** The consent step: the app, what it asks for in plain words, an organization choice when needed, Allow / Deny. */
+/** The consent step: the app, what it asks for in plain words, the organization access, Allow / Deny. */
 export function renderConsentPage(input: ConsentPageInput): string {
   const scopes =
     input.scopes.length === 0
@@ -60,8 +66,6 @@ export function renderConsentPage(input: ConsentPageInput): string {
               `<li><span>${escapeHtml(describeScope(scope))}</span><code>${escapeHtml(scope)}</code></li>`,
           )
           .join("\n");
-  const target =
-    input.subType === "organization" ? "an organization you administer" : "your Polar account";
   const tos = safeHttpUrl(input.client.tos_uri);
   const policy = safeHttpUrl(input.client.policy_uri);
   const links = [
@@ -77,7 +81,7 @@ export function renderConsentPage(input: ConsentPageInput): string {
     "consent",
     `Authorize ${input.client.client_name}`,
     `${appHeader(input.client)}
-<p><strong>${escapeHtml(input.client.client_name)}</strong> wants to access ${target}.</p>
+<p><strong>${escapeHtml(input.client.client_name)}</strong> requests the following permissions to your personal Polar account.</p>
 <p class="muted">Signed in as ${escapeHtml(input.user.name)} (${escapeHtml(input.user.email)})</p>
 ${input.problem ? `<div class="error"><p>${escapeHtml(input.problem)}</p></div>` : ""}
 <form method="post" action="${escapeHtml(input.action)}">

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { KoaContext, KoaNext } from "oidc-provider";
+import { checkClientAndRedirect } from "../authorize-checks.js";
 import type { EmulatorEnv } from "../emulator-env.js";
 import { renderErrorPage } from "../pages/error.js";
 import { PAGE_CSP, ROUTES } from "../provider.js";
@@ -75,14 +76,20 @@ function sendAuthorizePage(
   status: number,
   error: string,
   description: string,
+  apiStatus = status,
 ): void {
   ctx.status = status;
   ctx.set("Content-Security-Policy", PAGE_CSP);
   ctx.type = "html";
-  ctx.body = renderErrorPage({ status, error, description });
+  ctx.body = renderErrorPage({ status: apiStatus, error, description });
 }
 
-/** GET /oauth2/authorize: rate limit per client, Polar defaults, then oidc-provider. */
+/**
+ * GET /oauth2/authorize, the browser page: an unknown client or unregistered redirect URI gets
+ * an error page with status 200, as Polar's Next.js page renders the API's 400
+ * (`clients/apps/web/src/app/(main)/oauth2/authorize/page.tsx`); then the rate limit per
+ * client, Polar's defaults, and oidc-provider for login, consent and the code.
+ */
 export async function handleAuthorize(
   ctx: KoaContext,
   env: EmulatorEnv,
@@ -99,27 +106,16 @@ export async function handleAuthorize(
     return;
   }
   const query = new URLSearchParams(ctx.querystring);
-  const clientId = query.get("client_id");
-  const client = clientId ? env.clients.get(clientId) : undefined;
-  if (client) {
-    const decision = env.limiter.authorization(client.clientId);
-    if (!decision.allowed)
-      return sendRateLimitedPage(ctx, env, decision, "authorization requests per client");
-    applyPolarDefaults(query, client.metadata);
-    // Polar compares strings exactly; oidc-provider would accept any URL that normalises the same.
-    const redirectUri = query.get("redirect_uri");
-    if (redirectUri !== null && !client.metadata.redirect_uris.includes(redirectUri)) {
-      sendAuthorizePage(
-        ctx,
-        400,
-        "invalid_redirect_uri",
-        "redirect_uri did not match any of the client's registered redirect_uris",
-      );
-      return;
-    }
-    plainChallengeToS256(query);
-    ctx.querystring = query.toString();
-  }
+  // Like Polar's page: the API's 400 for the client or redirect URI becomes an error page with 200.
+  const target = checkClientAndRedirect(env, query);
+  if (!target.ok) return sendAuthorizePage(ctx, 200, target.error, target.description, 400);
+  const { client } = target;
+  const decision = env.limiter.authorization(client.clientId);
+  if (!decision.allowed)
+    return sendRateLimitedPage(ctx, env, decision, "authorization requests per client");
+  applyPolarDefaults(query, client.metadata);
+  plainChallengeToS256(query);
+  ctx.querystring = query.toString();
   await next();
   stripIssuerFromRedirect(ctx, env);
 }

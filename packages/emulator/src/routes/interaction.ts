@@ -6,7 +6,6 @@ import { renderErrorPage } from "../pages/error.js";
 import { renderLoginPage } from "../pages/login.js";
 import { PAGE_CSP, ROUTES } from "../provider.js";
 import { splitScope } from "../scopes.js";
-import type { Subject } from "../state-store.js";
 
 function sendPage(ctx: KoaContext, status: number, html: string): void {
   ctx.status = status;
@@ -104,7 +103,6 @@ function renderConsent(
       organizations: env.fixtures.organizationsOf(user),
       scopes: splitScope(details.params.scope),
       subType: subTypeOf(details),
-      selectedOrganizationId: details.params.sub,
       problem,
     }),
   );
@@ -155,21 +153,23 @@ async function submitConsent(
   const clientId = details.params.client_id;
   if (!accountId || !user || !clientId) return renderConsent(ctx, env, details);
 
-  let subject: Subject = { type: "user", id: user.id };
+  // Polar's consent form posts `organizations`; sub_type=organization needs exactly one of the
+  // user's (`_resolve_organization_ids`), a user sign-in selects none: every organization.
+  let downScope: string[] = [];
   if (subTypeOf(details) === "organization") {
     const org = env.fixtures
       .organizationsOf(user)
-      .find((candidate) => candidate.id === form.organization_id);
+      .find((candidate) => candidate.id === form.organizations);
     if (!org)
       return renderConsent(ctx, env, details, "Choose exactly one organization to continue.", 400);
-    subject = { type: "organization", id: org.id };
+    downScope = [org.id];
   }
 
   const grant = new env.provider.Grant({ accountId, clientId });
   if (details.params.scope) grant.addOIDCScope(details.params.scope);
   const grantId = await grant.save();
-  env.store.setSubject(grantId, subject);
-  env.store.rememberConsent(accountId, clientId, subject, grantId);
+  env.store.setDownScope(grantId, downScope);
+  env.store.rememberConsent(accountId, clientId, details.params.scope ?? "");
   const returnTo = await env.provider.interactionResult(
     ctx.req,
     ctx.res,

@@ -1,12 +1,12 @@
 import type { KoaContext } from "oidc-provider";
 import type { EmulatorEnv } from "../emulator-env.js";
 import { sendJson } from "../http-utils.js";
-import { findIssuedToken, subjectOfToken } from "../token-lookup.js";
+import { downScopeOfToken, findIssuedToken } from "../token-lookup.js";
 import { acceptClientForm } from "./form-endpoint.js";
 
 /**
  * POST /v1/oauth2/introspect: `{active:false}`, or Polar's shape for a live token of the calling
- * client. Like Polar's token row, a refresh token is active only while its access token is.
+ * client (`server/polar/models/oauth2_token.py` `get_introspection_data`). Like Polar's token row, a refresh token is active only while its access token is.
  */
 export async function handleIntrospect(ctx: KoaContext, env: EmulatorEnv): Promise<void> {
   const accepted = await acceptClientForm(ctx, env);
@@ -27,15 +27,15 @@ export async function handleIntrospect(ctx: KoaContext, env: EmulatorEnv): Promi
     }
     row = accessToken;
   }
-  const subject = subjectOfToken(env.store, row);
   sendJson(ctx, 200, {
     active: true,
     client_id: client.clientId,
     token_type: "Bearer",
     scope: typeof row.scope === "string" ? row.scope : "",
-    sub_type: subject.type,
-    sub: subject.id,
-    organizations: [],
+    // Polar issues user tokens only; `organizations` is the down-scope (empty: every organization).
+    sub_type: "user",
+    sub: String(row.accountId),
+    organizations: downScopeOfToken(env.store, row),
     aud: client.clientId,
     iss: env.issuer,
     exp: row.exp,

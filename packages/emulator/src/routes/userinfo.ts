@@ -2,22 +2,15 @@ import type { KoaContext } from "oidc-provider";
 import type { EmulatorEnv } from "../emulator-env.js";
 import { allowCors, bearerToken, sendJson, sendOAuthError } from "../http-utils.js";
 import { splitScope } from "../scopes.js";
-import { subjectOfToken } from "../token-lookup.js";
 
-/** The claims Polar's userinfo returns for a subject and scope. */
+/** The claims Polar's userinfo returns for a (user) token and its scope (`server/polar/oauth2/userinfo.py`). */
 export function userinfoClaims(
   env: EmulatorEnv,
   payload: Record<string, unknown>,
 ): Record<string, unknown> | undefined {
-  const subject = subjectOfToken(env.store, payload);
-  const scopes = new Set(splitScope(typeof payload.scope === "string" ? payload.scope : undefined));
-  if (subject.type === "organization") {
-    const org = env.fixtures.organization(subject.id);
-    if (!org) return undefined;
-    return scopes.has("openid") ? { sub: org.id, name: org.slug } : { sub: org.id };
-  }
-  const user = env.fixtures.user(subject.id);
+  const user = env.fixtures.user(String(payload.accountId));
   if (!user) return undefined;
+  const scopes = new Set(splitScope(typeof payload.scope === "string" ? payload.scope : undefined));
   return scopes.has("email")
     ? { sub: user.id, email: user.email, email_verified: user.emailVerified }
     : { sub: user.id };

@@ -39,7 +39,7 @@ declare module "oidc-provider" {
     client?: Client;
     params?: Record<string, unknown>;
     session?: { accountId?: string };
-    result?: { consent?: { grantId?: string } };
+    result?: { consent?: { grantId?: string }; login?: { accountId?: string } };
     entities: {
       AccessToken?: StoredToken;
       RefreshToken?: StoredToken;

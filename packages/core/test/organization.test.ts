@@ -1,0 +1,199 @@
+import * as oidc from "openid-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { definePolarConfig } from "../src/config/define.js";
+import { PolarLoginError } from "../src/flow/login-error.js";
+import { organizationSource, resolveOrganization } from "../src/flow/organization.js";
+import { isSessionData, type SessionData, toPolarSession } from "../src/session/data.js";
+import { type Answer, type LocalServer, startLocalServer } from "./support/local-server.js";
+
+const SECRET = "a-session-secret-that-is-long-enough-123";
+const TOKEN = "polar_at_u_test";
+const ACME = { id: "ac3e0000-0000-4000-8000-00000000a001", name: "Acme Inc", slug: "acme" };
+
+let polar: LocalServer | undefined;
+afterEach(async () => {
+  await polar?.close();
+  polar = undefined;
+});
+
+/** A Polar that answers introspection and the organizations list as told. */
+async function startPolar(answers: { introspect?: Answer; organizations?: Answer }) {
+  polar = await startLocalServer((request) => {
+    if (request.url.startsWith("/v1/oauth2/introspect"))
+      return answers.introspect ?? { status: 404, body: "no" };
+    if (request.url.startsWith("/v1/organizations/"))
+      return answers.organizations ?? { status: 404, body: "no" };
+    return { status: 404, body: "no" };
+  });
+  return polar;
+}
+
+function setup(server: LocalServer, authMethod: "client_secret_post" | "none", scopes: string) {
+  const config = definePolarConfig({
+    server: server.url,
+    clientId: "polar_ci_org",
+    clientSecret: authMethod === "none" ? undefined : "polar_cs_org",
+    authMethod,
+    redirectUri: "http://localhost:3000/auth/callback",
+    scopes,
+    subType: "organization",
+    session: { secrets: SECRET },
+  });
+  const configuration = new oidc.Configuration(
+    {
+      issuer: server.url,
+      introspection_endpoint: `${server.url}/v1/oauth2/introspect`,
+    },
+    "polar_ci_org",
+    { token_endpoint_auth_method: authMethod },
+    authMethod === "none" ? oidc.None() : oidc.ClientSecretPost("polar_cs_org"),
+  );
+  oidc.allowInsecureRequests(configuration);
+  return { config, configuration };
+}
+
+const introspection = (organizations: string[]) => ({
+  status: 200,
+  body: { active: true, sub_type: "user", sub: "alice", organizations },
+});
+const listing = (items: unknown[]) => ({
+  status: 200,
+  body: { items, pagination: { total_count: items.length, max_page: 1 } },
+});
+
+describe("organizationSource", () => {
+  it("introspection for confidential clients, the organizations API or nothing for public ones", async () => {
+    const server = await startPolar({});
+    expect(organizationSource(setup(server, "client_secret_post", "openid").config)).toBe(
+      "introspection",
+    );
+    expect(organizationSource(setup(server, "none", "openid organizations:read").config)).toBe(
+      "organizations-api",
+    );
+    expect(organizationSource(setup(server, "none", "openid").config)).toBe("none");
+  });
+});
+
+describe("resolveOrganization (once, at the callback)", () => {
+  it("confidential with organizations:read: introspection's id, then name and slug from the API", async () => {
+    const server = await startPolar({
+      introspect: introspection([ACME.id]),
+      organizations: listing([{ ...ACME, avatar_url: null }]),
+    });
+    const { config, configuration } = setup(
+      server,
+      "client_secret_post",
+      "openid organizations:read",
+    );
+    expect(
+      await resolveOrganization(config, configuration, TOKEN, config.scopes, undefined),
+    ).toEqual(ACME);
+    expect(server.requests.map((r) => r.url.split("?")[0])).toEqual([
+      "/v1/oauth2/introspect",
+      "/v1/organizations/",
+    ]);
+    expect(server.requests[1]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it("confidential without the scope: the id only, and the API is not asked", async () => {
+    const server = await startPolar({ introspect: introspection([ACME.id]) });
+    const { config, configuration } = setup(server, "client_secret_post", "openid");
+    expect(
+      await resolveOrganization(config, configuration, TOKEN, config.scopes, undefined),
+    ).toEqual({ id: ACME.id });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("a scope requested but not granted (Polar drops it) is not used", async () => {
+    const server = await startPolar({});
+    const { config, configuration } = setup(server, "none", "openid organizations:read");
+    expect(
+      await resolveOrganization(config, configuration, TOKEN, ["openid"], undefined),
+    ).toBeUndefined();
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("public with the scope: the one organization the down-scoped token lists", async () => {
+    const server = await startPolar({ organizations: listing([ACME]) });
+    const { config, configuration } = setup(server, "none", "openid organizations:read");
+    expect(
+      await resolveOrganization(config, configuration, TOKEN, config.scopes, undefined),
+    ).toEqual(ACME);
+  });
+
+  it.each([
+    [
+      "introspection lists no organization",
+      "client_secret_post",
+      { introspect: introspection([]) },
+    ],
+    [
+      "introspection lists two",
+      "client_secret_post",
+      { introspect: introspection([ACME.id, "b0bb0000-0000-4000-8000-00000000b001"]) },
+    ],
+    [
+      "the API lists two (the token was not down-scoped)",
+      "none",
+      { organizations: listing([ACME, { id: "other", name: "Other", slug: "other" }]) },
+    ],
+  ] as const)("refuses the sign-in when %s", async (_case, authMethod, answers) => {
+    const server = await startPolar(answers);
+    const { config, configuration } = setup(server, authMethod, "openid organizations:read");
+    const error = await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolarLoginError);
+    expect(error).toMatchObject({ failure: "organization_unresolved", status: 400 });
+    expect(JSON.stringify(error)).not.toContain(TOKEN);
+  });
+
+  it("a refusal from the organizations API fails the sign-in with a 4xx, never the token", async () => {
+    const server = await startPolar({
+      organizations: { status: 403, body: { error: "insufficient_scope" } },
+    });
+    const { config, configuration } = setup(server, "none", "openid organizations:read");
+    const error = (await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e)) as PolarLoginError;
+    expect(error).toBeInstanceOf(PolarLoginError);
+    expect(error.status).toBeLessThan(500);
+    expect(`${error.message} ${error.detail}`).not.toContain(TOKEN);
+  });
+});
+
+describe("the organization in the session", () => {
+  const data: SessionData = {
+    v: 1,
+    sid: "s",
+    cid: "polar_ci_org",
+    user: { sub: "alice" },
+    subType: "organization",
+    org: { ...ACME },
+    scope: "openid organizations:read",
+    accessToken: TOKEN,
+    expiresAt: 2,
+    createdAt: 1,
+    touchedAt: 1,
+  };
+
+  it("is a copy in the app's view, and a malformed one makes the seal's value invalid", () => {
+    const view = toPolarSession(data);
+    expect(view.organization).toEqual(ACME);
+    view.organization!.name = "changed";
+    expect(data.org?.name).toBe("Acme Inc");
+    expect(isSessionData(data)).toBe(true);
+    expect(isSessionData({ ...data, org: { name: "no id" } })).toBe(false);
+    expect(toPolarSession({ ...data, org: undefined, subType: "user" }).organization).toBe(
+      undefined,
+    );
+  });
+});
