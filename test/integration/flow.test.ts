@@ -205,6 +205,27 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
     expect(browser.cookieHeader(callbackUrl)).not.toMatch(/_tx_/);
   });
 
+  it("clearing abandoned attempts writes only cookie names the kit makes, never the request's odd ones", async () => {
+    const kit = await start();
+    const browser = new TestBrowser();
+    const { completeAuthorization } = await import("@polar-oauth/emulator");
+    const logins = [];
+    for (let i = 0; i < 5; i++) logins.push(await browser.get(`${kit.url}/auth/login`));
+    const callbackUrl = new URL(`${kit.url}/auth/callback`);
+    const prefix = /(\S+_tx_)/.exec(browser.cookieHeader(callbackUrl))![1]!;
+    const odd = [`${prefix}a,b`, `${prefix}"quoted"`, `${prefix}x y`, `${prefix}${"A".repeat(40)}`];
+    const { redirectTo } = await completeAuthorization(logins[4]!.headers.get("location")!, {
+      user: alice().email,
+    });
+    const cookie = [browser.cookieHeader(callbackUrl), ...odd.map((n) => `${n}=1`)].join("; ");
+    const callback = await fetch(redirectTo, { headers: { cookie }, redirect: "manual" });
+    expect(callback.status).toBe(302);
+    const names = callback.headers.getSetCookie().map((c) => c.slice(0, c.indexOf("=")));
+    const cleared = names.filter((n) => n.startsWith(prefix));
+    expect(cleared).toHaveLength(5); // the four other genuine attempts, and this one's own
+    for (const name of cleared) expect(name).toMatch(/_tx_[A-Za-z0-9_-]{16}$/);
+  });
+
   it("a signed-in user skips Polar on /auth/login", async () => {
     const kit = await start();
     const browser = new TestBrowser();
@@ -244,7 +265,7 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
     const { redirectTo } = await completeAuthorization(second.headers.get("location")!, {
       user: alice().email,
     });
-    attacker.cookies = stolen.cookies.map((c) => ({ ...c }));
+    for (const cookie of stolen.cookies) attacker.setCookie(cookie);
     const first = await stolen.get(redirectTo);
     expect(first.status).toBe(302);
     const replay = await attacker.get(redirectTo);

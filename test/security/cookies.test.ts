@@ -173,7 +173,7 @@ describe.each(FRAMEWORKS)("cookie attacks through %s", (framework) => {
       const { callback } = await hostileSignIn(attempt, app, {
         beforeCallback: (_url, b) => {
           const tx = b.cookies.find((c) => c.name.includes("_tx_"))!;
-          tx.value = tamper(tx.value);
+          b.setCookie({ ...tx, value: tamper(tx.value) });
         },
       });
       expect(callback.status).toBe(400);
@@ -188,7 +188,7 @@ describe.each(FRAMEWORKS)("cookie attacks through %s", (framework) => {
           const tx = b.cookies.find((c) => c.name.includes("_tx_"))!;
           const data = await unsealWith(tx.value, SESSION_SECRET);
           expect(data.purpose).toBe("polar-login");
-          tx.value = await sealWith(data, OTHER_SECRET);
+          b.setCookie({ ...tx, value: await sealWith(data, OTHER_SECRET) });
         },
       });
       expect(callback.status).toBe(400);
@@ -200,7 +200,8 @@ describe.each(FRAMEWORKS)("cookie attacks through %s", (framework) => {
       const attempt = new TestBrowser();
       const { callback } = await hostileSignIn(attempt, app, {
         beforeCallback: (_url, b) => {
-          b.cookies.find((c) => c.name.includes("_tx_"))!.value = seal;
+          const tx = b.cookies.find((c) => c.name.includes("_tx_"))!;
+          b.setCookie({ ...tx, value: seal });
         },
       });
       expect(callback.status).toBe(400);
@@ -224,7 +225,7 @@ describe.each(FRAMEWORKS)("cookie attacks through %s", (framework) => {
 
       // Alice's sealed transaction under the name of Bob's: its state is not Bob's.
       const renamed = new TestBrowser();
-      renamed.cookies = [{ ...aliceTx, name: bobTx.name }];
+      renamed.setCookie({ ...aliceTx, name: bobTx.name });
       const swapped = await renamed.get(bobLogin.callbackUrl);
       expect(swapped.status).toBe(400);
       expect(await swapped.text()).toContain("state_mismatch");

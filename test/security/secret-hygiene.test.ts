@@ -389,7 +389,7 @@ describe.each(FRAMEWORKS)("the flow against a recording Polar through %s", (fram
       });
       if (hostileCase.scenario === "replay") {
         const replay = new RecordingBrowser(`${framework} replay`);
-        replay.cookies = copy!.cookies;
+        for (const cookie of copy!.cookies) replay.setCookie(cookie);
         await replay.get(callbackUrl);
       }
     } finally {

@@ -1,17 +1,12 @@
-/**
- * A tiny cookie-keeping HTTP client that behaves like a browser towards one app: it stores
- * Set-Cookie (honouring Path and Max-Age=0), sends matching cookies, and never follows
- * redirects on its own so tests can look at each hop.
- */
-export interface StoredCookie {
-  name: string;
-  value: string;
-  path: string;
-  host: string;
-}
+import { BrowserSession, type StoredCookie } from "@polar-oauth/emulator";
 
+/**
+ * A cookie-keeping HTTP client that behaves like a browser towards the apps under test: its jar
+ * is the emulator's `BrowserSession` (tough-cookie), and it never follows redirects on its own
+ * so tests can look at each hop.
+ */
 export class TestBrowser {
-  cookies: StoredCookie[] = [];
+  constructor(readonly jar: BrowserSession = new BrowserSession()) {}
 
   /** Sends a request with the cookies that match its URL; stores what comes back. */
   async request(
@@ -20,10 +15,10 @@ export class TestBrowser {
   ): Promise<Response> {
     const target = new URL(url);
     const headers: Record<string, string> = { accept: "text/html", ...init.headers };
-    const cookie = this.cookieHeader(target);
+    const cookie = this.jar.header(target);
     if (cookie) headers.cookie = cookie;
     const response = await fetch(target, { ...init, headers, redirect: "manual" });
-    this.store(target, response.headers.getSetCookie());
+    this.jar.store(response.headers.getSetCookie(), target);
     return response;
   }
 
@@ -35,51 +30,29 @@ export class TestBrowser {
     return this.request(url, { method: "POST", headers });
   }
 
+  /** The Cookie header this browser would send to `url` ("" when none). */
   cookieHeader(url: URL): string {
-    return this.cookies
-      .filter((c) => c.host === url.host && pathMatches(url.pathname, c.path))
-      .map((c) => `${c.name}=${c.value}`)
-      .join("; ");
+    return this.jar.header(url) ?? "";
+  }
+
+  /** A snapshot of every cookie held; change one with `setCookie`. */
+  get cookies(): StoredCookie[] {
+    return this.jar.list();
   }
 
   cookie(name: string): StoredCookie | undefined {
     return this.cookies.find((c) => c.name === name);
   }
 
+  /** Replaces or adds a cookie (keeps its host, path and Secure flag), e.g. to tamper with it. */
+  setCookie(cookie: StoredCookie): void {
+    this.jar.set(cookie);
+  }
+
   /** Copies this browser's cookies (e.g. to replay them from an attacker's side). */
   clone(): TestBrowser {
-    const copy = new TestBrowser();
-    copy.cookies = this.cookies.map((c) => ({ ...c }));
-    return copy;
+    return new TestBrowser(this.jar.clone());
   }
-
-  private store(url: URL, setCookies: string[]): void {
-    for (const line of setCookies) {
-      const [pair = "", ...attributes] = line.split(";").map((part) => part.trim());
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      let path = "/";
-      let expired = false;
-      for (const attribute of attributes) {
-        const [key = "", val = ""] = attribute.split("=");
-        if (key.toLowerCase() === "path") path = val;
-        if (key.toLowerCase() === "max-age" && Number(val) <= 0) expired = true;
-      }
-      this.cookies = this.cookies.filter(
-        (c) => !(c.name === name && c.path === path && c.host === url.host),
-      );
-      if (!expired) this.cookies.push({ name, value, path, host: url.host });
-    }
-  }
-}
-
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-  return (
-    requestPath === cookiePath ||
-    (requestPath.startsWith(cookiePath) &&
-      (cookiePath.endsWith("/") || requestPath[cookiePath.length] === "/"))
-  );
 }
 
 /** A response's JSON body, loosely typed for assertions. */

@@ -6,6 +6,7 @@ import {
   type Environment,
   validateRedirectUri,
 } from "@polar-oauth/core/setup";
+import { z } from "zod";
 import { usageError } from "./exit-codes.js";
 import { withPolarNote } from "./redirect-uri-note.js";
 
@@ -158,31 +159,41 @@ async function readDesiredFile(
   } catch (error) {
     throw usageError(`${name} is not valid JSON: ${(error as Error).message}.`);
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw usageError(
-      `${name} must be an object with one entry per environment ("development", "staging", "production").`,
-    );
+  const parsed = desiredFileSchema.safeParse(json);
+  if (!parsed.success) throw usageError(describeFileIssue(name, parsed.error.issues[0]));
+  return { name, entry: parsed.data[environment] };
+}
+
+/**
+ * The shape of `polar-oauth.json`: one entry per environment, each with client fields only.
+ * The field values are checked afterwards by core's `clientMetadataSchema` (with flags merged).
+ */
+const desiredEntrySchema = z.strictObject(
+  Object.fromEntries(DESIRED_FIELDS.map((field) => [field, z.unknown().optional()])) as Record<
+    DesiredField,
+    z.ZodOptional<z.ZodUnknown>
+  >,
+);
+const desiredFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  development: desiredEntrySchema.optional(),
+  staging: desiredEntrySchema.optional(),
+  production: desiredEntrySchema.optional(),
+});
+
+/** One line naming the file, the key and the fix for the first shape problem zod found. */
+function describeFileIssue(name: string, issue: z.core.$ZodIssue | undefined): string {
+  const [environment] = issue?.path ?? [];
+  if (issue?.code === "unrecognized_keys") {
+    const key = issue.keys[0];
+    return environment === undefined
+      ? `${name}: unknown key "${key}"; use "development", "staging" or "production".`
+      : `${name} ${String(environment)}.${key} is not a client field; use ${DESIRED_FIELDS.join(", ")}.`;
   }
-  for (const key of Object.keys(json)) {
-    if (!["development", "staging", "production", "$schema"].includes(key)) {
-      throw usageError(
-        `${name}: unknown key "${key}"; use "development", "staging" or "production".`,
-      );
-    }
-  }
-  const entry = (json as Record<string, unknown>)[environment];
-  if (entry === undefined) return { name, entry: undefined };
-  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-    throw usageError(`${name}: "${environment}" must be an object of client fields.`);
-  }
-  for (const key of Object.keys(entry)) {
-    if (!(DESIRED_FIELDS as readonly string[]).includes(key)) {
-      throw usageError(
-        `${name} ${environment}.${key} is not a client field; use ${DESIRED_FIELDS.join(", ")}.`,
-      );
-    }
-  }
-  return { name, entry: entry as Record<string, unknown> };
+  if (environment === "$schema") return `${name}: "$schema" must be a string.`;
+  return environment === undefined
+    ? `${name} must be an object with one entry per environment ("development", "staging", "production").`
+    : `${name}: "${String(environment)}" must be an object of client fields.`;
 }
 
 /** Ends a message with exactly one sentence mark. */

@@ -71,6 +71,36 @@ describe("loadDesiredClient", () => {
       loadDesiredClient({ environment: "production", cwd: dir, flags: {} }),
     ).rejects.toThrow(/unknown key "prod"/);
   });
+
+  test.each([
+    [[], /must be an object with one entry per environment/],
+    ["production", /must be an object with one entry per environment/],
+    [{ production: [] }, /"production" must be an object of client fields/],
+    [{ production: null }, /"production" must be an object of client fields/],
+    [{ $schema: 1 }, /"\$schema" must be a string/],
+    // Every entry is checked, not only the one in use: a typo in staging shows up in production.
+    [{ staging: { client_nmae: "x" } }, /staging\.client_nmae is not a client field/],
+  ])("refuses the file shape %j", async (json, message) => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "polar-oauth.json"), JSON.stringify(json));
+    await expect(
+      loadDesiredClient({ environment: "production", cwd: dir, flags: {} }),
+    ).rejects.toThrow(message);
+  });
+
+  test("accepts $schema and entries for other environments", async () => {
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, "polar-oauth.json"),
+      JSON.stringify({
+        $schema: "./polar-oauth.schema.json",
+        staging: { client_name: "Shop (staging)" },
+        production: { client_name: "Shop", redirect_uris: ["https://shop.example.com/cb"] },
+      }),
+    );
+    const desired = await loadDesiredClient({ environment: "production", cwd: dir, flags: {} });
+    expect(desired?.metadata.client_name).toBe("Shop");
+  });
 });
 
 describe("bootstrap from polar-oauth.json (binary)", () => {

@@ -1,72 +1,70 @@
-interface StoredCookie {
+import { Cookie, CookieJar } from "tough-cookie";
+
+/** One cookie a `BrowserSession` holds. */
+export interface StoredCookie {
   name: string;
   value: string;
+  /** The host it was set by (host-only cookies; ports are not part of a cookie's scope). */
+  domain: string;
   path: string;
-  expiresAt: number | null;
-}
-
-function defaultPath(url: URL): string {
-  const path = url.pathname;
-  const slash = path.lastIndexOf("/");
-  return slash <= 0 ? "/" : path.slice(0, slash);
-}
-
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-  if (requestPath === cookiePath) return true;
-  if (!requestPath.startsWith(cookiePath)) return false;
-  return cookiePath.endsWith("/") || requestPath[cookiePath.length] === "/";
+  secure: boolean;
 }
 
 /**
- * The cookies a browser would keep for the emulator. `completeAuthorization` makes a fresh one per
- * call; pass the same instance to several calls to keep the Polar session (e.g. to test `prompt=none`).
+ * The cookies a browser would keep (RFC 6265 rules from `tough-cookie`: Path, Domain, Max-Age,
+ * Expires, Secure on localhost, `__Host-`/`__Secure-` prefixes). `completeAuthorization` makes
+ * a fresh one per call; pass the same instance to several calls to keep the Polar session (e.g.
+ * to test `prompt=none`). Tests use it as their browser's jar too.
  */
 export class BrowserSession {
-  readonly #cookies = new Map<string, StoredCookie>();
+  #jar: CookieJar;
 
-  /** Stores the cookies of `Set-Cookie` headers received from `url`. */
+  constructor(jar: CookieJar = new CookieJar()) {
+    this.#jar = jar;
+  }
+
+  /** Stores the cookies of `Set-Cookie` headers received from `url` (invalid ones are ignored, as browsers do). */
   store(setCookieHeaders: string[], url: URL): void {
     for (const header of setCookieHeaders) {
-      const [pair = "", ...attributes] = header.split(";");
-      const eq = pair.indexOf("=");
-      if (eq <= 0) continue;
-      const cookie: StoredCookie = {
-        name: pair.slice(0, eq).trim(),
-        value: pair.slice(eq + 1).trim(),
-        path: defaultPath(url),
-        expiresAt: null,
-      };
-      for (const attribute of attributes) {
-        const [rawKey = "", ...rest] = attribute.split("=");
-        const key = rawKey.trim().toLowerCase();
-        const value = rest.join("=").trim();
-        if (key === "path" && value.startsWith("/")) cookie.path = value;
-        else if (key === "max-age" && /^-?\d+$/.test(value))
-          cookie.expiresAt = Date.now() + Number(value) * 1000;
-        else if (key === "expires" && cookie.expiresAt === null) {
-          const time = Date.parse(value);
-          if (!Number.isNaN(time)) cookie.expiresAt = time;
-        }
-      }
-      const key = `${cookie.name}\u0000${cookie.path}`;
-      if (cookie.expiresAt !== null && cookie.expiresAt <= Date.now()) this.#cookies.delete(key);
-      else this.#cookies.set(key, cookie);
+      this.#jar.setCookieSync(header, url, { ignoreError: true });
     }
   }
 
   /** The `Cookie` header value for a request to `url` (longest paths first), or undefined. */
   header(url: URL): string | undefined {
-    const now = Date.now();
-    const matching = [...this.#cookies.values()]
-      .filter(
-        (c) => (c.expiresAt === null || c.expiresAt > now) && pathMatches(url.pathname, c.path),
-      )
-      .sort((a, b) => b.path.length - a.path.length);
-    return matching.length > 0 ? matching.map((c) => `${c.name}=${c.value}`).join("; ") : undefined;
+    return this.#jar.getCookieStringSync(url) || undefined;
+  }
+
+  /** Every cookie held, for any host and path. */
+  list(): StoredCookie[] {
+    return (this.#jar.serializeSync()?.cookies ?? []).map((c) => ({
+      name: String(c.key ?? ""),
+      value: String(c.value ?? ""),
+      domain: String(c.domain ?? ""),
+      path: String(c.path ?? "/"),
+      secure: c.secure === true,
+    }));
+  }
+
+  /** Replaces (or adds) a cookie as its host would set it: keeps its path and Secure flag. */
+  set(cookie: StoredCookie): void {
+    const replacement = new Cookie({
+      key: cookie.name,
+      value: cookie.value,
+      path: cookie.path,
+      secure: cookie.secure,
+    });
+    const url = `${cookie.secure ? "https" : "http"}://${cookie.domain}${cookie.path}`;
+    this.#jar.setCookieSync(replacement, url);
+  }
+
+  /** An independent copy holding the same cookies (e.g. an attacker who stole them). */
+  clone(): BrowserSession {
+    return new BrowserSession(this.#jar.cloneSync());
   }
 
   /** Forgets every cookie (like signing out by clearing the browser). */
   clear(): void {
-    this.#cookies.clear();
+    this.#jar.removeAllCookiesSync();
   }
 }

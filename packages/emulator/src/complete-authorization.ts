@@ -38,13 +38,13 @@ export class AuthorizationFlowError extends Error {
 const MAX_STEPS = 25;
 const REQUEST_TIMEOUT_MS = 15_000;
 
+/** Reverses `escape-html` (pages/escape.ts) on the emulator's own pages. */
 function unescapeHtml(text: string): string {
   return text
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
-    .replace(/&#96;/g, "`")
     .replace(/&amp;/g, "&");
 }
 

@@ -2,7 +2,7 @@
  * @polar-oauth/emulator — a local, offline, Polar-compatible OAuth 2.0 / OpenID Connect server for
  * development, examples and tests.
  */
-export { BrowserSession } from "./browser-session.js";
+export { BrowserSession, type StoredCookie } from "./browser-session.js";
 export {
   type AuthorizationChoice,
   AuthorizationFlowError,

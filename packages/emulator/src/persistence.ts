@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ClientRecord } from "./client-registry.js";
+import { writePrivateFileSync } from "./private-file.js";
 import type { PrivateJwk } from "./signing-key.js";
 import type { StoreSnapshot } from "./state-store.js";
 
@@ -45,7 +46,7 @@ export function loadPersistedState(path: string): PersistedState | undefined {
   return parsed;
 }
 
-/** Writes state to disk shortly after changes (coalesced), and on demand. Writes are atomic (temp file + rename). */
+/** Writes state to disk shortly after changes (coalesced), and on demand. Writes are atomic and private (see `writePrivateFileSync`). */
 export class Persister {
   #timer: NodeJS.Timeout | undefined;
 
@@ -65,8 +66,6 @@ export class Persister {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     mkdirSync(dirname(this.path), { recursive: true });
-    const temp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(this.collect(), null, 2)}\n`, { mode: 0o600 });
-    renameSync(temp, this.path);
+    writePrivateFileSync(this.path, `${JSON.stringify(this.collect(), null, 2)}\n`);
   }
 }

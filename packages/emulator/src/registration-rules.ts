@@ -1,19 +1,7 @@
+import type { GrantType, PolarClientMetadata, TokenEndpointAuthMethod } from "./client-metadata.js";
 import { POLAR_SCOPES, splitScope } from "./scopes.js";
-import type { GrantType, TokenEndpointAuthMethod } from "./types.js";
 
-/** Client metadata after Polar's validation and normalisation, as stored. */
-export interface PolarClientMetadata {
-  client_name: string;
-  redirect_uris: string[];
-  token_endpoint_auth_method: TokenEndpointAuthMethod;
-  grant_types: GrantType[];
-  response_types: string[];
-  scope: string;
-  client_uri?: string;
-  logo_uri?: string;
-  tos_uri?: string;
-  policy_uri?: string;
-}
+export type { PolarClientMetadata } from "./client-metadata.js";
 
 /** One entry of a 422 `{"detail":[…]}` body, shaped like FastAPI/pydantic's. */
 export interface ValidationIssue {

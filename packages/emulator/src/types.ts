@@ -1,4 +1,7 @@
-import type { PolarClientMetadata } from "./registration-rules.js";
+import type { GrantType, PolarClientMetadata, TokenEndpointAuthMethod } from "./client-metadata.js";
+
+export type { GrantType, TokenEndpointAuthMethod } from "./client-metadata.js";
+
 /** An organization fixture users belong to (what `sub_type=organization` down-scopes a token to). */
 export interface FixtureOrganization {
   /** UUID, listed in introspection's `organizations` for a token down-scoped to it. */
@@ -54,11 +57,6 @@ export interface EmulatorFixturesInput {
   users: FixtureUserInput[];
   organizations?: FixtureOrganizationInput[];
 }
-
-/** How a client authenticates at the token endpoint (Polar accepts exactly the registered one). */
-export type TokenEndpointAuthMethod = "client_secret_post" | "client_secret_basic" | "none";
-/** The grants Polar supports for third-party clients. */
-export type GrantType = "authorization_code" | "refresh_token";
 
 /** Client metadata as sent to `POST /v1/oauth2/register` (Polar's field names). */
 export interface ClientMetadataInput {

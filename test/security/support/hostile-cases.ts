@@ -127,6 +127,21 @@ export const HOSTILE_CASES: HostileCase[] = [
     failure: "issuer_mismatch",
   },
   {
+    name: "authorization response with iss twice, even the right one",
+    misbehaviour: {
+      authorizationResponse: (p, { issuer }) => {
+        p.append("iss", issuer);
+        p.append("iss", issuer);
+      },
+    },
+    failure: "issuer_mismatch",
+  },
+  {
+    name: "authorization response with an empty iss (oauth4webapi would read it as absent)",
+    misbehaviour: { authorizationResponse: (p) => p.set("iss", "") },
+    failure: "issuer_mismatch",
+  },
+  {
     name: "authorization response without iss although the server advertises it",
     misbehaviour: { discovery: { authorization_response_iss_parameter_supported: true } },
     failure: "issuer_mismatch",

@@ -32,6 +32,9 @@ export interface TransactionCookies {
   clearAbandoned(cookieHeader: string | undefined, state?: string): string[];
 }
 
+/** The part of a transaction cookie's name after `<baseName>_tx_`: 16 base64url characters. */
+const TX_SUFFIX = /^[A-Za-z0-9_-]{16}$/;
+
 /** Pending sign-in attempts (tabs) kept before the callback clears the others. */
 export const MAX_PENDING_TRANSACTIONS = 4;
 
@@ -100,7 +103,14 @@ export function createTransactionCookies(options: {
       const others = cookieHeader
         .split(";")
         .map((part) => part.trim().split("=", 1)[0]!)
-        .filter((cookie) => cookie.startsWith(prefix) && cookie !== own);
+        // Only names the kit itself writes are echoed back into Set-Cookie (the header is the
+        // client's: a name with quotes, commas or spaces is left alone, never serialized).
+        .filter(
+          (cookie) =>
+            cookie.startsWith(prefix) &&
+            TX_SUFFIX.test(cookie.slice(prefix.length)) &&
+            cookie !== own,
+        );
       if (others.length < MAX_PENDING_TRANSACTIONS) return [];
       return [...new Set(others)].map((cookie) => clearCookie(cookie, path, secure));
     },

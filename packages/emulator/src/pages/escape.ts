@@ -1,15 +1,8 @@
-const ENTITIES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-  "`": "&#96;",
-};
+import escapeHtmlText from "escape-html";
 
-/** Escapes text for HTML element content and quoted attribute values. */
+/** Escapes text for HTML element content and quoted attribute values (`escape-html`, as core's error page). */
 export function escapeHtml(value: unknown): string {
-  return String(value ?? "").replace(/[&<>"'`]/g, (ch) => ENTITIES[ch] ?? ch);
+  return escapeHtmlText(String(value ?? ""));
 }
 
 /** The URL if it is an absolute http(s) URL (safe for href/src), otherwise undefined. */
