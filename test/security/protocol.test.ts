@@ -243,6 +243,53 @@ describe.each(FRAMEWORKS)("protocol through %s", (framework) => {
       expect((await browser.get(`${app.url}/auth/me`)).status).toBe(200);
     });
 
+    it.each([
+      ["the app origin plus a digit", (app: string) => `${app}0`],
+      ["the app origin as a subdomain of another host", (app: string) => `${app}.evil.example`],
+      ["the app origin followed by userinfo", (app: string) => `${app}@evil.example`],
+      ["the app origin with a trailing slash", (app: string) => `${app}/`],
+      ["the app origin over https", (app: string) => app.replace(/^http:/, "https:")],
+      ["a prefix of the app origin", (app: string) => app.slice(0, -1)],
+    ])("refuses a POST whose Origin is %s (exact match only)", async (_name, originOf) => {
+      const browser = new TestBrowser();
+      await hostileSignIn(browser, app);
+      const out = await browser.post(`${app.url}/auth/logout`, { origin: originOf(app.url) });
+      expect(out.status).toBe(403);
+      expect(out.headers.getSetCookie()).toEqual([]);
+      expect((await browser.get(`${app.url}/auth/me`)).status).toBe(200);
+    });
+
+    it("refuses look-alikes of a trusted origin (exact match only)", async () => {
+      const trusting = await startHostileApp(
+        framework,
+        hostile,
+        {},
+        { trustedOrigins: ["https://admin.example"] },
+      );
+      try {
+        const lookAlikes = [
+          "https://admin.example.evil.example",
+          "https://admin.example0",
+          "https://admin.exampl",
+          "https://evil-admin.example",
+          "https://xadmin.example",
+          "http://admin.example",
+          "https://admin.example@evil.example",
+        ];
+        const refused: string[] = [];
+        for (const origin of lookAlikes) {
+          const browser = new TestBrowser();
+          await hostileSignIn(browser, trusting);
+          const out = await browser.post(`${trusting.url}/auth/logout`, { origin });
+          if (out.status === 403 && (await browser.get(`${trusting.url}/auth/me`)).status === 200)
+            refused.push(origin);
+        }
+        expect(refused).toEqual(lookAlikes);
+      } finally {
+        await trusting.close();
+      }
+    });
+
     it("refuses GET /auth/logout by default (405, Allow: POST)", async () => {
       const browser = new TestBrowser();
       await hostileSignIn(browser, app);
