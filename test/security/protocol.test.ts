@@ -363,6 +363,32 @@ describe("core", () => {
     expect(login?.cookies[0]).toMatch(/; Secure/);
   });
 
+  it("an https sign-in sets the session cookie Secure and HttpOnly (and every cookie Secure)", async () => {
+    const auth = createPolarAuth(hostileConfig(hostile)("https://app.example"), {
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    const login = await auth.handle({ method: "GET", url: "/auth/login", headers: {} });
+    expect(login?.status).toBe(302);
+    const polar = await fetch(login!.headers.location!, { redirect: "manual" });
+    await polar.body?.cancel();
+    const callbackUrl = new URL(polar.headers.get("location")!);
+    expect(callbackUrl.origin).toBe("https://app.example");
+    const cookieHeader = login!.cookies.map((line) => line.split(";")[0]).join("; ");
+    const callback = await auth.handle({
+      method: "GET",
+      url: `${callbackUrl.pathname}${callbackUrl.search}`,
+      headers: { cookie: cookieHeader },
+    });
+    expect(callback?.status).toBe(302);
+    const session = callback!.cookies.filter((line) => /^(__Host-)?polar_session=[^;]/.test(line));
+    expect(session).toHaveLength(1);
+    expect(session[0]).toMatch(/; Secure(;|$)/i);
+    expect(session[0]).toMatch(/; HttpOnly(;|$)/i);
+    for (const line of [...login!.cookies, ...callback!.cookies]) {
+      expect(line).toMatch(/; Secure(;|$)/i);
+    }
+  });
+
   it("escapes a rejection message from onLogin on the error page", async () => {
     const app = await startHostileApp(
       "express",
