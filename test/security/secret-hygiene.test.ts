@@ -10,7 +10,8 @@ import {
   getClient,
   loadPolarConfig,
   type PolarConfig,
-  type PolarError,
+  PolarConfigError,
+  PolarError,
   verifyRegistration,
 } from "@polar-oauth/core";
 import { type Emulator, startEmulator } from "@polar-oauth/emulator";
@@ -174,7 +175,7 @@ describe("config", () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeDefined();
+    expect(thrown).toBeInstanceOf(PolarConfigError);
     captureError("loadPolarConfig error", thrown);
     try {
       definePolarConfig({
@@ -248,29 +249,34 @@ describe("bootstrap with the CLI, then the app on the bootstrapped client", () =
         await writeFile(join(dir, ".env.development.local"), `SESSION_SECRET=${SESSION_SECRET}\n`, {
           flag: "a",
         });
-        for (const args of [
-          ["bootstrap", "--name", "Hygiene", "--redirect-uri", redirectUri, "--debug"],
+        const runs: [args: string[], env: Record<string, string>, exitCode: number][] = [
+          [["bootstrap", "--name", "Hygiene", "--redirect-uri", redirectUri, "--debug"], {}, 0],
           [
-            "bootstrap",
-            "--name",
-            "Hygiene (renamed)",
-            "--redirect-uri",
-            redirectUri,
-            "--dry-run",
-            "--json",
+            [
+              "bootstrap",
+              "--name",
+              "Hygiene (renamed)",
+              "--redirect-uri",
+              redirectUri,
+              "--dry-run",
+              "--json",
+            ],
+            {},
+            0,
           ],
-          ["check"],
-          ["check", "--json", "--debug"],
-          ["doctor", "--debug"],
-          ["doctor", "--json"],
-        ]) {
-          const result = await run(args);
-          expect(result.code, `polar-oauth ${args.join(" ")}: ${result.out}`).not.toBeNull();
+          [["check"], {}, 0],
+          [["check", "--json", "--debug"], {}, 0],
+          [["doctor", "--debug"], {}, 0],
+          [["doctor", "--json"], {}, 0],
+          // Polar unreachable, a wrong registration token: the error paths, with stack traces on.
+          [["check", "--debug"], { POLAR_SERVER: "http://127.0.0.1:9" }, 1],
+          [["doctor", "--debug"], { POLAR_SERVER: "http://127.0.0.1:9" }, 1],
+          [["check", "--debug"], { POLAR_REGISTRATION_TOKEN_DEV: `${REGISTRATION_TOKEN}x` }, 1],
+        ];
+        for (const [args, env, exitCode] of runs) {
+          const result = await run(args, env);
+          expect(result.code, `polar-oauth ${args.join(" ")}: ${result.out}`).toBe(exitCode);
         }
-        // Polar unreachable, a wrong registration token: the error paths, with stack traces on.
-        await run(["check", "--debug"], { POLAR_SERVER: "http://127.0.0.1:9" });
-        await run(["doctor", "--debug"], { POLAR_SERVER: "http://127.0.0.1:9" });
-        await run(["check", "--debug"], { POLAR_REGISTRATION_TOKEN_DEV: `${REGISTRATION_TOKEN}x` });
         remember("registration token (wrong)", `${REGISTRATION_TOKEN}x`);
         const config = loadPolarConfig({
           ...vars,
@@ -329,7 +335,7 @@ describe("bootstrap with the CLI, then the app on the bootstrapped client", () =
         () => undefined,
         (e: unknown) => e,
       );
-      expect(error).toBeDefined();
+      expect(error).toBeInstanceOf(PolarError);
       captureError("registration/startup error", error);
     }
   });
@@ -482,7 +488,7 @@ describe.each(FRAMEWORKS)("the flow against a recording Polar through %s", (fram
         (e: unknown) => e,
       );
       hostile.misbehaviour = {};
-      expect(error).toBeDefined();
+      expect(error).toBeInstanceOf(PolarError);
       expect((error as Error).message).not.toContain("not signed in");
       expect(
         hostile.record.tokenRequests.filter((r) => r.params.get("grant_type") === "refresh_token")
