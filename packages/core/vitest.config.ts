@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config";
+import { sharedTestOptions } from "../../vitest.shared.js";
 
 export default defineProject({
-  test: { name: "core", include: ["test/**/*.test.ts"] },
+  test: { ...sharedTestOptions, name: "core", include: ["test/**/*.test.ts"] },
 });

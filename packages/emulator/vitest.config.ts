@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config";
+import { sharedTestOptions } from "../../vitest.shared.js";
 
 export default defineProject({
-  test: { name: "emulator", include: ["test/**/*.test.ts"] },
+  test: { ...sharedTestOptions, name: "emulator", include: ["test/**/*.test.ts"] },
 });

@@ -11,6 +11,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   ARTIFACTS,
+  clearScreenshots,
   type DevRun,
   describeWithChromium,
   emulatorPage,
@@ -115,6 +116,7 @@ export function exampleSuite(framework: Framework): void {
       const stopped: boolean[] = [];
 
       beforeAll(async () => {
+        clearScreenshots(`${framework}-`);
         dir = tempDir(`polar-e2e-${framework}-`);
         ports = await freePorts(2);
         [browser, run] = await Promise.all([

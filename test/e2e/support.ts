@@ -4,7 +4,7 @@
  * playwright-core. Never downloads a browser.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -214,6 +214,17 @@ export async function startDev(
     dir: options.dir,
     env: () => parseEnv(readFileSync(envPath, "utf8")) as Record<string, string | undefined>,
   };
+}
+
+/**
+ * Removes the screenshots whose names start with `prefix` (one framework's), so that the
+ * check that they were written cannot pass on an earlier run's files.
+ */
+export function clearScreenshots(prefix: string): void {
+  if (!existsSync(ARTIFACTS)) return;
+  for (const name of readdirSync(ARTIFACTS)) {
+    if (name.startsWith(prefix) && name.endsWith(".png")) rmSync(join(ARTIFACTS, name));
+  }
 }
 
 /** Saves a full-page screenshot to `test/e2e/artifacts/<name>.png`. */

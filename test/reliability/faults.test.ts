@@ -46,7 +46,6 @@ function track<T extends KitApp>(app: T): T {
 }
 
 const TIMEOUT_MS = 300;
-const MARGIN_MS = 1000;
 
 describe("Polar unreachable at startup", () => {
   it("verifyRegistration says so clearly after the configured retries", async () => {
@@ -97,11 +96,12 @@ describe("Polar unreachable at startup", () => {
       const error = await app.ready.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PolarUnreachableError);
       expect((error as Error).message).toContain(hostile.url);
-      const started = Date.now();
       const login = await fetch(`${app.url}/auth/login`, { redirect: "manual" });
-      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
       expect(login.status).toBe(400);
       expect(await login.text()).toContain("polar_unreachable");
+      expect(app.logs).toContainEqual(
+        `warn sign-in failed: polar_unreachable (Polar server unreachable at ${hostile.url}: connection failed (ECONNREFUSED).)`,
+      );
     });
 
     it("startupCheckRetries: the check waits for a Polar that comes up a moment later", async () => {
@@ -148,10 +148,9 @@ describe.each(FRAMEWORKS)("faults through %s", (framework) => {
     const browser = new TestBrowser();
     const { callbackUrl } = await startHostileLogin(browser, app);
     await hostile.stop();
-    const started = Date.now();
     const callback = await browser.get(callbackUrl);
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
     expect(callback.status).toBe(400);
+    expect(app.logs).toEqual(["warn sign-in failed: polar_unreachable (connection failed)"]);
     expect(await callback.text()).toContain("polar_unreachable");
     expect(setsSession(callback)).toBe(false);
 
@@ -162,37 +161,41 @@ describe.each(FRAMEWORKS)("faults through %s", (framework) => {
   });
 
   it.each([
-    ["a slow token endpoint", { token: { delayMs: 3000 } }],
-    ["a token endpoint that never answers", { token: HANG }],
-    ["a JWKS endpoint that never answers", { jwks: HANG }],
+    ["a slow token endpoint", { token: { delayMs: 3000 } }, "timeout"],
+    ["a token endpoint that never answers", { token: HANG }, "timeout"],
+    ["a JWKS endpoint that never answers", { jwks: HANG }, "timeout"],
     [
       "a userinfo endpoint that never answers",
       {
         userinfo: HANG,
         idTokenClaims: (c: Record<string, unknown>) => ({ ...c, email: undefined }),
       },
+      "userinfo: timeout",
     ],
-  ] as const)("%s: the callback answers within the timeout", async (_name, misbehaviour) => {
-    const hostile = await hostileServer(misbehaviour);
-    const app = track(await startHostileApp(framework, hostile, { timeoutMs: TIMEOUT_MS }));
-    const browser = new TestBrowser();
-    const { callbackUrl } = await startHostileLogin(browser, app);
-    const started = Date.now();
-    const callback = await browser.get(callbackUrl);
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-    expect(callback.status).toBe(400);
-    expect(await callback.text()).toContain("polar_unreachable");
-    expect(setsSession(callback)).toBe(false);
-  });
+  ] as const)(
+    "%s: the callback answers at the kit's timeout",
+    async (_name, misbehaviour, timeoutDetail) => {
+      const hostile = await hostileServer(misbehaviour);
+      const app = track(await startHostileApp(framework, hostile, { timeoutMs: TIMEOUT_MS }));
+      const browser = new TestBrowser();
+      const { callbackUrl } = await startHostileLogin(browser, app);
+      const callback = await browser.get(callbackUrl);
+      expect(callback.status).toBe(400);
+      // The path taken: the kit's own timeout (a hang past the test's timeout would fail it).
+      expect(app.logs).toEqual([`warn sign-in failed: polar_unreachable (${timeoutDetail})`]);
+      expect(await callback.text()).toContain("polar_unreachable");
+      expect(setsSession(callback)).toBe(false);
+    },
+  );
 
   it("a discovery endpoint that never answers: /auth/login answers within the timeout", async () => {
     const hostile = await hostileServer({ discoveryAnswer: HANG });
     const app = track(await startHostileApp(framework, hostile, { timeoutMs: TIMEOUT_MS }));
-    const started = Date.now();
     const login = await fetch(`${app.url}/auth/login`, { redirect: "manual" });
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
     expect(login.status).toBe(400);
+    expect(app.logs).toEqual([
+      `warn sign-in failed: polar_unreachable (Polar server unreachable at ${hostile.url}: no answer within ${TIMEOUT_MS} ms.)`,
+    ]);
     expect(await login.text()).toContain("polar_unreachable");
   });
 
@@ -295,9 +298,7 @@ describe.each(FRAMEWORKS)("faults through %s", (framework) => {
       await hostileSignIn(browser, app);
       hostile.misbehaviour = { refresh };
       clock.advance(864_000 + 60);
-      const started = Date.now();
       const answer = await browser.get(`${app.url}/api/token`, { accept: "application/json" });
-      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
       expect(answer.status).toBe(status);
       expect(await jsonOf(answer)).toEqual({ error: code });
       expect((await browser.get(`${app.url}/auth/me`)).status).toBe(

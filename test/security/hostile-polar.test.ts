@@ -57,10 +57,11 @@ describe.each(FRAMEWORKS)("hostile Polar through %s", (framework) => {
         // The kit refused before calling Polar: the code was exchanged once.
         expect(hostile.record.tokenRequests).toHaveLength(1);
       } else {
-        const started = Date.now();
+        // A hanging Polar ends in the kit's own timeout (the test's would fail it otherwise).
         ({ callback: refused } = await hostileSignIn(browser, app));
-        // A hanging Polar costs the user the configured timeout, not more.
-        expect(Date.now() - started).toBeLessThan(HOSTILE_TIMEOUT_MS + 1500);
+        expect(app.logs).toContainEqual(
+          expect.stringMatching(new RegExp(`^warn sign-in failed: ${hostileCase.failure}\\b`)),
+        );
       }
 
       const body = await refused.text();

@@ -174,21 +174,23 @@ describe.each(FRAMEWORKS)("logout and lifetimes through %s", (framework) => {
   });
 
   it.each([
-    ["answers 500", { status: 500, body: "oops" }],
-    ["never answers", HANG],
+    ["answers 500", { status: 500, body: "oops" }, "OAUTH_RESPONSE_IS_NOT_CONFORM"],
+    ["never answers", HANG, "OAUTH_TIMEOUT"],
   ] as const)(
     "logout still signs out when Polar's revocation endpoint %s",
-    async (_name, revoke) => {
+    async (_name, revoke, code) => {
       const failing = await startHostilePolar({ revoke });
       closers.push(() => failing.close());
       const app = await startHostileApp(framework, failing, { timeoutMs: 300 });
       closers.push(() => app.close());
       const browser = new TestBrowser();
       await hostileSignIn(browser, app);
-      const started = Date.now();
       const out = await logout(browser, app);
-      expect(Date.now() - started).toBeLessThan(300 + 1500);
       expect(out.status).toBe(303);
+      // The path taken: the revocation failed (by the kit's timeout when Polar hangs), logged by code.
+      expect(app.logs).toEqual([
+        `warn refresh token revocation at Polar failed (${code}); the session is cleared anyway.`,
+      ]);
       expect(await me(browser, app)).toBe(401);
     },
   );

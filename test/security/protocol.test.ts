@@ -243,6 +243,53 @@ describe.each(FRAMEWORKS)("protocol through %s", (framework) => {
       expect((await browser.get(`${app.url}/auth/me`)).status).toBe(200);
     });
 
+    it.each([
+      ["the app origin plus a digit", (app: string) => `${app}0`],
+      ["the app origin as a subdomain of another host", (app: string) => `${app}.evil.example`],
+      ["the app origin followed by userinfo", (app: string) => `${app}@evil.example`],
+      ["the app origin with a trailing slash", (app: string) => `${app}/`],
+      ["the app origin over https", (app: string) => app.replace(/^http:/, "https:")],
+      ["a prefix of the app origin", (app: string) => app.slice(0, -1)],
+    ])("refuses a POST whose Origin is %s (exact match only)", async (_name, originOf) => {
+      const browser = new TestBrowser();
+      await hostileSignIn(browser, app);
+      const out = await browser.post(`${app.url}/auth/logout`, { origin: originOf(app.url) });
+      expect(out.status).toBe(403);
+      expect(out.headers.getSetCookie()).toEqual([]);
+      expect((await browser.get(`${app.url}/auth/me`)).status).toBe(200);
+    });
+
+    it("refuses look-alikes of a trusted origin (exact match only)", async () => {
+      const trusting = await startHostileApp(
+        framework,
+        hostile,
+        {},
+        { trustedOrigins: ["https://admin.example"] },
+      );
+      try {
+        const lookAlikes = [
+          "https://admin.example.evil.example",
+          "https://admin.example0",
+          "https://admin.exampl",
+          "https://evil-admin.example",
+          "https://xadmin.example",
+          "http://admin.example",
+          "https://admin.example@evil.example",
+        ];
+        const refused: string[] = [];
+        for (const origin of lookAlikes) {
+          const browser = new TestBrowser();
+          await hostileSignIn(browser, trusting);
+          const out = await browser.post(`${trusting.url}/auth/logout`, { origin });
+          if (out.status === 403 && (await browser.get(`${trusting.url}/auth/me`)).status === 200)
+            refused.push(origin);
+        }
+        expect(refused).toEqual(lookAlikes);
+      } finally {
+        await trusting.close();
+      }
+    });
+
     it("refuses GET /auth/logout by default (405, Allow: POST)", async () => {
       const browser = new TestBrowser();
       await hostileSignIn(browser, app);
@@ -324,6 +371,32 @@ describe("core", () => {
     expect(logout?.cookies).toContainEqual(
       expect.stringMatching(/^__Host-polar_session=; Path=\/; .*; Secure/),
     );
+  });
+
+  it("an https sign-in sets the session cookie Secure and HttpOnly (and every cookie Secure)", async () => {
+    const auth = createPolarAuth(hostileConfig(hostile)("https://app.example"), {
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    const login = await auth.handle({ method: "GET", url: "/auth/login", headers: {} });
+    expect(login?.status).toBe(302);
+    const polar = await fetch(login!.headers.location!, { redirect: "manual" });
+    await polar.body?.cancel();
+    const callbackUrl = new URL(polar.headers.get("location")!);
+    expect(callbackUrl.origin).toBe("https://app.example");
+    const cookieHeader = login!.cookies.map((line) => line.split(";")[0]).join("; ");
+    const callback = await auth.handle({
+      method: "GET",
+      url: `${callbackUrl.pathname}${callbackUrl.search}`,
+      headers: { cookie: cookieHeader },
+    });
+    expect(callback?.status).toBe(302);
+    const session = callback!.cookies.filter((line) => /^(__Host-)?polar_session=[^;]/.test(line));
+    expect(session).toHaveLength(1);
+    expect(session[0]).toMatch(/; Secure(;|$)/i);
+    expect(session[0]).toMatch(/; HttpOnly(;|$)/i);
+    for (const line of [...login!.cookies, ...callback!.cookies]) {
+      expect(line).toMatch(/; Secure(;|$)/i);
+    }
   });
 
   it("escapes a rejection message from onLogin on the error page", async () => {

@@ -78,7 +78,7 @@ describe("iron seals (sealer)", () => {
     const seal = sealer.sealNow({ x: 1 }, 10);
     expect(sealer.open(seal)?.expiresAtMs).toBe(Date.UTC(2026, 0, 1) + 10_000);
     t += 69_000;
-    expect(sealer.open(seal)).toBeDefined();
+    expect(sealer.open(seal)?.value).toEqual({ x: 1 });
     t += 1_000;
     expect(sealer.open(seal)).toBeUndefined();
   });
@@ -132,7 +132,7 @@ describe("session read path (store + cache)", () => {
     const cache = createSealCache<CachedSession>(100);
     const before = store([A], { cache });
     const cookie = cookieOf(await before.issue(session(before)));
-    expect(await before.read(cookie)).toBeDefined();
+    expect((await before.read(cookie))?.data.user.sub).toBe("user-1");
     expect(cache.size).toBe(1);
 
     // Same cache, A dropped: refused, and the entry is gone.
@@ -148,7 +148,7 @@ describe("session read path (store + cache)", () => {
   it("needs the exact seal for a hit: another body with a copied MAC is a miss, then refused", async () => {
     const s = store([A]);
     const cookie = cookieOf(await s.issue(session(s)));
-    expect(await s.read(cookie)).toBeDefined();
+    expect((await s.read(cookie))?.data.user.sub).toBe("user-1");
     const mac = cookie.slice(-45);
     const other = cookieOf(await s.issue({ ...session(s), user: { sub: "user-2" } }));
     const forged = `${other.slice(0, -45)}${mac}`;
@@ -164,11 +164,13 @@ describe("session read path (store + cache)", () => {
     const sealer = createSealer([new Secret(A)], clock);
     const data = { ...session(s) };
     const cookie = `__Host-s=${sealer.sealNow(data, 10)}`;
-    expect(await s.read(cookie)).toBeDefined();
+    expect((await s.read(cookie))?.data.user.sub).toBe("user-1");
     expect(s.cacheSize).toBe(1);
     advance(11);
     // iron would still accept it (60 s skew); the store does not, cached or not.
-    expect(sealer.open(cookie.slice("__Host-s=".length))).toBeDefined();
+    expect(sealer.open(cookie.slice("__Host-s=".length))?.value).toMatchObject({
+      user: { sub: "user-1" },
+    });
     expect(await s.read(cookie)).toBeUndefined();
   });
 

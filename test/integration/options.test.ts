@@ -1,0 +1,235 @@
+import { once } from "node:events";
+import { createServer, type RequestListener } from "node:http";
+import type { AddressInfo } from "node:net";
+import { MAX_RETURN_TO_LENGTH } from "@polar-oauth/core";
+import * as polarExpress from "@polar-oauth/express";
+import * as polarKoa from "@polar-oauth/koa";
+import express, { type NextFunction, type Request, type Response } from "express";
+import Koa from "koa";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  collectingLogger,
+  hostileConfig,
+  hostileSignIn,
+  startHostileApp,
+  TestBrowser,
+} from "../security/support/harness.js";
+import { type HostilePolar, startHostilePolar } from "../security/support/hostile-polar.js";
+import { FRAMEWORKS, type Framework } from "../support/apps.js";
+import { jsonOf } from "../support/browser.js";
+
+/**
+ * The options an app sets (basePath, afterLoginPath, afterLogoutPath, allowGetLogout, data
+ * from onLogin), the sign-in that cannot be saved, returnTo at its length limit, and the
+ * adapters' error paths, through both adapters.
+ */
+let hostile: HostilePolar;
+beforeAll(async () => {
+  hostile = await startHostilePolar();
+});
+afterAll(() => hostile.close());
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+/** Serves `listener` on a free port of 127.0.0.1. */
+async function serve(listener: RequestListener): Promise<string> {
+  const server = createServer(listener);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A sign-in started at `loginPath` (a basePath's login route), ending at the callback. */
+async function signInAt(browser: TestBrowser, loginUrl: string): Promise<globalThis.Response> {
+  const login = await browser.get(loginUrl);
+  expect(login.status).toBe(302);
+  const polar = await fetch(login.headers.get("location")!, { redirect: "manual" });
+  await polar.body?.cancel();
+  return browser.get(polar.headers.get("location")!);
+}
+
+describe.each(FRAMEWORKS)("options through %s", (framework) => {
+  const start = async (
+    ...args: Parameters<typeof startHostileApp> extends [unknown, unknown, ...infer R] ? R : never
+  ) => {
+    const app = await startHostileApp(framework, hostile, ...args);
+    closers.push(() => app.close());
+    return app;
+  };
+
+  it("basePath moves login, logout and me; the callback stays on the redirect URI", async () => {
+    const app = await start({}, { basePath: "/account" });
+    const browser = new TestBrowser();
+    const callback = await signInAt(browser, `${app.url}/account/login`);
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get("location")).toBe(`${app.url}/`);
+    expect((await browser.get(`${app.url}/account/me`)).status).toBe(200);
+    // The default routes are the app's own now (404 from the framework, not the kit).
+    expect((await browser.get(`${app.url}/auth/me`)).status).toBe(404);
+    const out = await browser.post(`${app.url}/account/logout`, { origin: app.url });
+    expect(out.status).toBe(303);
+    expect((await browser.get(`${app.url}/account/me`)).status).toBe(401);
+  });
+
+  it("afterLoginPath without returnTo, afterLogoutPath after sign-out", async () => {
+    const app = await start({}, { afterLoginPath: "/welcome", afterLogoutPath: "/goodbye" });
+    const browser = new TestBrowser();
+    const { callback } = await hostileSignIn(browser, app);
+    expect(callback.headers.get("location")).toBe(`${app.url}/welcome`);
+    const out = await browser.post(`${app.url}/auth/logout`, { origin: app.url });
+    expect(out.status).toBe(303);
+    expect(out.headers.get("location")).toBe(`${app.url}/goodbye`);
+  });
+
+  it("allowGetLogout: a same-origin GET signs out; a cross-site GET is still refused", async () => {
+    const app = await start({}, { allowGetLogout: true });
+    const victim = new TestBrowser();
+    await hostileSignIn(victim, app);
+    const crossSite = await victim.get(`${app.url}/auth/logout`, {
+      "sec-fetch-site": "cross-site",
+    });
+    expect(crossSite.status).toBe(403);
+    expect((await victim.get(`${app.url}/auth/me`)).status).toBe(200);
+    const sameOrigin = await victim.get(`${app.url}/auth/logout`, {
+      "sec-fetch-site": "same-origin",
+    });
+    expect(sameOrigin.status).toBe(303);
+    expect((await victim.get(`${app.url}/auth/me`)).status).toBe(401);
+    // Other methods name both allowed ones.
+    const put = await fetch(`${app.url}/auth/logout`, { method: "PUT" });
+    expect(put.status).toBe(405);
+    expect(put.headers.get("allow")).toBe("GET, POST");
+  });
+
+  it("what onLogin returns is the session's app data", async () => {
+    const app = await start({}, { onLogin: ({ user }) => ({ plan: "pro", polarUser: user.sub }) });
+    const browser = new TestBrowser();
+    await hostileSignIn(browser, app);
+    const session = (await jsonOf(await browser.get(`${app.url}/dashboard`))) as {
+      user: { sub: string };
+      app: unknown;
+    };
+    expect(session.app).toEqual({ plan: "pro", polarUser: session.user.sub });
+  });
+
+  it("onLogin data too large for a cookie: login_rejected, a 4xx page, no session", async () => {
+    const app = await start({}, { onLogin: () => ({ blob: "x".repeat(5000) }) });
+    const browser = new TestBrowser();
+    const { callback } = await hostileSignIn(browser, app);
+    expect(callback.status).toBe(400);
+    const page = await callback.text();
+    expect(page).toContain("login_rejected");
+    expect(page).toContain("The sign-in could not be saved.");
+    expect((await browser.get(`${app.url}/auth/me`)).status).toBe(401);
+    expect(app.logs).toContainEqual(
+      expect.stringMatching(/^error the session cookie would be \d+ bytes/),
+    );
+  });
+
+  it.each([
+    [MAX_RETURN_TO_LENGTH, "kept"],
+    [MAX_RETURN_TO_LENGTH + 1, "dropped"],
+  ] as const)("returnTo of %i characters is %s", async (length, outcome) => {
+    const app = await start();
+    const returnTo = `/${"r".repeat(length - 1)}`;
+    expect(returnTo).toHaveLength(length);
+    const { callback } = await hostileSignIn(new TestBrowser(), app, { returnTo });
+    expect(callback.headers.get("location")).toBe(
+      outcome === "kept" ? `${app.url}${returnTo}` : `${app.url}/`,
+    );
+  });
+});
+
+/** An error handler's view: which error reached the app's own error handling. */
+interface Caught {
+  message: string;
+}
+
+function expressWithErrorHandler(
+  mount: (app: express.Express) => void,
+  caught: Caught[],
+): RequestListener {
+  const app = express();
+  mount(app);
+  app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+    caught.push({ message: error.message });
+    res.status(500).send("handled by the app");
+  });
+  return app as unknown as RequestListener;
+}
+
+function koaWithErrorHandler(mount: (app: Koa) => void, caught: Caught[]): RequestListener {
+  const app = new Koa();
+  app.silent = true;
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      caught.push({ message: (error as Error).message });
+      ctx.status = 500;
+      ctx.body = "handled by the app";
+    }
+  });
+  mount(app);
+  return app.callback() as RequestListener;
+}
+
+describe.each<Framework>(FRAMEWORKS)("adapter error paths through %s", (framework) => {
+  it("requireAuth() without polarAuth() hands the app a clear error", async () => {
+    const caught: Caught[] = [];
+    const listener =
+      framework === "express"
+        ? expressWithErrorHandler((app) => {
+            app.get("/private", polarExpress.requireAuth(), (_req, res) => {
+              res.send("private");
+            });
+          }, caught)
+        : koaWithErrorHandler((app) => {
+            app.use(polarKoa.requireAuth());
+            app.use((ctx) => {
+              ctx.body = "private";
+            });
+          }, caught);
+    const url = await serve(listener);
+    const answer = await fetch(`${url}/private`);
+    expect(answer.status).toBe(500);
+    expect(await answer.text()).toBe("handled by the app");
+    expect(caught).toEqual([{ message: "requireAuth() needs app.use(polarAuth()) before it." }]);
+  });
+
+  it("an error thrown inside the kit reaches the app's error handling, not a crash", async () => {
+    const caught: Caught[] = [];
+    const logger = collectingLogger();
+    // A logger that throws is the one thing the kit does not catch for the app.
+    logger.warn = () => {
+      throw new Error("logger failed");
+    };
+    // The redirect URI needs the port: listen first, then mount the kit.
+    let handler: RequestListener = () => {};
+    const origin = await serve((req, res) => handler(req, res));
+    const config = hostileConfig(hostile)(origin);
+    handler =
+      framework === "express"
+        ? expressWithErrorHandler((app) => {
+            app.use(polarExpress.polarAuth(config, { logger }));
+          }, caught)
+        : koaWithErrorHandler((app) => {
+            app.use(polarKoa.polarAuth(config, { logger }));
+          }, caught);
+    // A callback without state or code fails the sign-in, and the failure is logged as a warning.
+    const answer = await fetch(`${origin}/auth/callback`);
+    expect(answer.status).toBe(500);
+    expect(await answer.text()).toBe("handled by the app");
+    expect(caught).toEqual([{ message: "logger failed" }]);
+  });
+});
