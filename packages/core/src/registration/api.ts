@@ -44,7 +44,48 @@ export async function registerClient(
     { method: "POST", headers: jsonHeaders(undefined), body: JSON.stringify(body) },
     context,
   );
-  return parseClient("client registration", status, answer);
+  const client = parseClient("client registration", status, answer);
+  checkRegisteredAsAsked(body, client, status);
+  return client;
+}
+
+/**
+ * A 201 must describe the client that was asked for: a confidential client carries its secret
+ * (Polar shows it only now), and the redirect URIs are the requested ones, up to Polar's own
+ * normalisation (host lowercased, a bare host's trailing slash). Anything else would leave a
+ * half-registered client that looks like a working one.
+ */
+function checkRegisteredAsAsked(
+  asked: ReturnType<typeof parseMetadata>,
+  client: RegisteredClient,
+  status: number,
+): void {
+  const problem = (what: string) =>
+    new PolarApiError(
+      "client registration",
+      status,
+      `client registration answered ${status} with ${what}. Nothing was stored; check POLAR_SERVER.`,
+      undefined,
+      "POLAR_BAD_RESPONSE",
+    );
+  if (client.token_endpoint_auth_method !== "none" && !client.client_secret) {
+    throw problem("a confidential client but no client_secret");
+  }
+  const normalised = (uris: readonly string[]) => uris.map((uri) => normaliseUri(uri)).sort();
+  const wanted = normalised(asked.redirect_uris);
+  const got = normalised(client.redirect_uris);
+  if (wanted.length !== got.length || wanted.some((uri, i) => uri !== got[i])) {
+    throw problem("other redirect URIs than the ones asked for");
+  }
+}
+
+/** The URI as a URL parser writes it (lowercased host, a bare host's `/`), or as given. */
+function normaliseUri(uri: string): string {
+  try {
+    return new URL(uri).href;
+  } catch {
+    return uri;
+  }
 }
 
 /** Reads a registered client back (RFC 7592 `GET /v1/oauth2/register/{client_id}`). */
