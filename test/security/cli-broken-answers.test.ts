@@ -81,11 +81,10 @@ describe("the CLI against a broken registration answer", () => {
   ])("%s: exit 1 with a clear error, no credentials written", async (_name, broken, reason) => {
     answer = broken;
     const cwd = await mkdtemp(join(tmpdir(), "polar-oauth-broken-"));
-    const run = await runCli(
-      ["bootstrap", "--redirect-uri", REDIRECT_URI, "--name", "Shop"],
-      cwd,
-      { POLAR_SERVER: server.url, POLAR_TIMEOUT_MS: "500" },
-    );
+    const run = await runCli(["bootstrap", "--redirect-uri", REDIRECT_URI, "--name", "Shop"], cwd, {
+      POLAR_SERVER: server.url,
+      POLAR_TIMEOUT_MS: "500",
+    });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stderr).toMatch(reason);
     expect(run.stdout + run.stderr).not.toContain("polar_cs_");
