@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 /**
@@ -22,7 +23,8 @@ export function loadSdkModels(): ModelChecker {
     skipLibCheck: true,
   };
   // One in-memory file that imports the models namespace; the checker resolves the rest.
-  const fileName = `${process.cwd()}/__sdk_models_probe__.mts`;
+  // Next to this file, so `@polar-sh/sdk` resolves from the emulator package.
+  const fileName = fileURLToPath(new URL("./__sdk_models_probe__.mts", import.meta.url));
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   const fileExists = host.fileExists.bind(host);
