@@ -206,6 +206,17 @@ describe("scopes and the organization down-scope", () => {
     },
   );
 
+  it(":write reads products and subscriptions, but not orders (order/auth.py wants orders:read)", async () => {
+    const emu = await emulator();
+    const token = await tokenOf(emu, {
+      scope: "openid organizations:write products:write orders:write subscriptions:write",
+    });
+    expect((await get(emu, token, "/v1/organizations/")).status).toBe(200);
+    expect((await get(emu, token, "/v1/products/")).status).toBe(200);
+    expect((await get(emu, token, "/v1/subscriptions/")).status).toBe(200);
+    expect((await get(emu, token, "/v1/orders/")).status).toBe(403);
+  });
+
   it("401 without a token and with an unknown one", async () => {
     const emu = await emulator();
     for (const route of ROUTES) {
