@@ -139,7 +139,11 @@ describe.each(FRAMEWORKS)("polar.api through %s", (framework) => {
     });
     const answer = await browser.get(`${kit.url}/api/polar/open`, json);
     expect(answer.status).toBe(401);
-    expect((await jsonOf(answer)).error).toBe("SESSION_ENDED");
+    const body = await jsonOf(answer);
+    expect(body.error).toBe("SESSION_ENDED");
+    // Neither the answer nor the kit's logs carry the token.
+    expect(JSON.stringify(body)).not.toContain(token);
+    expect(kit.logs.join("\n")).not.toContain(token);
     expect(answer.headers.getSetCookie().some((c) => /^polar_session=;/.test(c))).toBe(true);
     expect((await browser.get(`${kit.url}/dashboard`, json)).status).toBe(401);
   });
