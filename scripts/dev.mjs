@@ -121,7 +121,10 @@ if (!dotenv().SESSION_SECRET) {
     mode: 0o600,
   });
 }
+/** The examples' dashboards read organizations and products through `polar.api`: ask for both. */
+const EXAMPLE_SCOPES = "openid profile email organizations:read products:read";
 const env = {
+  POLAR_SCOPES: EXAMPLE_SCOPES,
   ...process.env,
   ...dotenv(),
   ENVIRONMENT: "development",

@@ -73,15 +73,21 @@ async function expectConsentPage(page: Page, run: DevRun): Promise<void> {
     .toBeGreaterThan(0);
 }
 
-/** The dashboard's fields. */
+/** The dashboard's fields, and the lists it read from Polar's API (an item's text, or a notice). */
 async function dashboard(page: Page) {
   const text = (id: string) => page.locator(`#${id}`).textContent();
+  const list = async (id: string) =>
+    (await page.locator(`ul#${id}`).count()) > 0
+      ? await page.locator(`#${id} li`).allTextContents()
+      : await text(id);
   const organization = page.locator("#organization");
   return {
     email: await text("email"),
     sub: await text("sub"),
     subType: await text("sub-type"),
     scopes: await text("scopes"),
+    organizations: await list("organizations"),
+    ...((await page.locator("#products").count()) > 0 ? { products: await list("products") } : {}),
     // The chosen organization's id, shown after organization sign-ins only.
     ...((await organization.count()) > 0
       ? { organization: await organization.getAttribute("data-id") }
@@ -163,7 +169,9 @@ export function exampleSuite(framework: Framework): void {
           email: ALICE.email,
           sub: ALICE.id,
           subType: "user",
-          scopes: "openid profile email",
+          // pnpm dev asks for what the dashboard reads through polar.api.
+          scopes: "openid profile email organizations:read products:read",
+          organizations: ["Acme Inc acme", "Alice Labs alice-labs"],
         });
         await screenshot(page, `${framework}-dashboard`);
 
@@ -174,6 +182,24 @@ export function exampleSuite(framework: Framework): void {
         // The home page knows too.
         await page.goto(`${run.app}/`);
         expect(await page.locator("main").textContent()).toContain(`Signed in as ${ALICE.email}`);
+      });
+
+      it("GET /api/polar/organizations lists alice's organizations through polar.api", async () => {
+        expect(await fetchInPage(alicePage, "/api/polar/organizations")).toEqual({
+          status: 200,
+          body: [
+            { id: ALICE.organizations.acme, name: "Acme Inc", slug: "acme" },
+            { id: ALICE.organizations.aliceLabs, name: "Alice Labs", slug: "alice-labs" },
+          ],
+        });
+        const stranger = await browser.newContext();
+        const page = await stranger.newPage();
+        await page.goto(`${run.app}/`);
+        expect(await fetchInPage(page, "/api/polar/organizations")).toMatchObject({
+          status: 401,
+          body: { error: "unauthenticated" },
+        });
+        await stranger.close();
       });
 
       it("the API route calls Polar's userinfo with the session's access token", async () => {
@@ -242,7 +268,11 @@ export function exampleSuite(framework: Framework): void {
         await waitForEmulatorPage(page, "consent");
         await page.getByRole("button", { name: "Allow" }).click();
         await page.waitForURL(`${run.app}/dashboard`);
-        expect(await dashboard(page)).toMatchObject({ email: CAROL.email, sub: CAROL.id });
+        expect(await dashboard(page)).toMatchObject({
+          email: CAROL.email,
+          sub: CAROL.id,
+          organizations: "None.",
+        });
         await context.close();
       });
 
@@ -301,10 +331,17 @@ export function exampleSuite(framework: Framework): void {
         await page.getByRole("button", { name: "Allow" }).click();
         await page.waitForURL(`${run.app}/dashboard`);
         // Polar issues user tokens only: the subject is alice, limited to the organization she chose.
+        // Through polar.api: only the chosen organization, and its products.
         expect(await dashboard(page)).toMatchObject({
           sub: ALICE.id,
           subType: "organization",
           organization: ALICE.organizations.aliceLabs,
+          organizations: ["Alice Labs alice-labs"],
+          products: [
+            "Lifetime license: 199.00 USD once",
+            "Team: 96.00 USD / year",
+            "Pro: 10.00 USD / month",
+          ],
         });
         await screenshot(page, `${framework}-dashboard-organization`);
         expect(await fetchInPage(page, "/api/polar/userinfo")).toMatchObject({
@@ -325,6 +362,7 @@ export function exampleSuite(framework: Framework): void {
           sub: ALICE.id,
           subType: "organization",
           organization: ALICE.organizations.acme,
+          organizations: ["Acme Inc acme"],
         });
         await context.close();
       });

@@ -11,8 +11,9 @@ app.get("/", (req, res) => {
 });
 
 app.get("/orders", requireAuth({ scopes: ["orders:read"] }), async (req, res) => {
-  const accessToken = await req.polar.getAccessToken(); // refreshed when it expires
-  res.json({ user: req.polar.session?.user, tokenLength: accessToken.length });
+  // Polar's API as the user (@polar-sh/sdk); the token is refreshed when it expires.
+  const orders = await req.polar.api.orders.list({ limit: 10 });
+  res.json({ user: req.polar.session?.user, orders: orders.pagination.total_count });
 });
 
 await auth.ready; // the startup check: rejects if the redirect URI is not registered exactly

@@ -12,8 +12,9 @@ app.use(async (ctx, next) => {
     ctx.body = user ? `Hello ${user.email}` : `<a href="/auth/login">Sign in with Polar</a>`;
   } else if (ctx.path === "/orders") {
     await ordersOnly(ctx, async () => {
-      const accessToken = await ctx.state.polar.getAccessToken(); // refreshed when it expires
-      ctx.body = { user: ctx.state.polar.session?.user, tokenLength: accessToken.length };
+      // Polar's API as the user (@polar-sh/sdk); the token is refreshed when it expires.
+      const orders = await ctx.state.polar.api.orders.list({ limit: 10 });
+      ctx.body = { user: ctx.state.polar.session?.user, orders: orders.pagination.total_count };
     });
   } else {
     await next();

@@ -73,7 +73,11 @@ describe.each(EXAMPLES)("the $pkg README", ({ pkg, load, signedOut }) => {
       );
       if (pkg !== "core") {
         const orders = await fetch(`${base}/orders`, { headers: { cookie } });
-        expect(await orders.json()).toMatchObject({ user: { email: "alice@example.com" } });
+        // Alice's six orders in the emulator's fixtures, read through polar.api.
+        expect(await orders.json()).toMatchObject({
+          user: { email: "alice@example.com" },
+          orders: 6,
+        });
       }
     } finally {
       server.closeAllConnections();

@@ -1,7 +1,13 @@
 import { once } from "node:events";
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type PolarAuthOptions, type PolarConfig, PolarSessionEndedError } from "@polar-oauth/core";
+import {
+  type PolarApi,
+  type PolarAuthOptions,
+  type PolarConfig,
+  PolarInsufficientScopeError,
+  PolarSessionEndedError,
+} from "@polar-oauth/core";
 import * as polarExpress from "@polar-oauth/express";
 import * as polarKoa from "@polar-oauth/koa";
 import express from "express";
@@ -24,7 +30,7 @@ export const FRAMEWORKS: Framework[] = ["express", "koa"];
  * with `makeConfig(origin)` and mounts the kit in a small app with these routes:
  * `/` public; `/dashboard` requireAuth → session JSON; `/api/token` requireAuth →
  * `{ accessToken }` via getAccessToken(); `/api/orders` requireScopes("orders:write");
- * `/boom` getAccessToken() then throws.
+ * `/boom` getAccessToken() then throws; Polar's API through `polar.api` (see {@link API_ROUTES}).
  */
 export async function startApp(
   framework: Framework,
@@ -64,6 +70,55 @@ export function createAppListener(
   return framework === "express" ? expressApp(config, options) : koaApp(config, options);
 }
 
+/** What an API route answers: the call's result, or the kit's error as status + code. */
+async function callPolar(call: () => Promise<unknown>): Promise<{ status: number; body: unknown }> {
+  try {
+    return { status: 200, body: await call() };
+  } catch (error) {
+    if (error instanceof PolarSessionEndedError)
+      return { status: 401, body: { error: error.code, message: error.message } };
+    if (error instanceof PolarInsufficientScopeError) {
+      const { code, message, requiredScope } = error;
+      return { status: 403, body: { error: code, message, requiredScope } };
+    }
+    const { code, name, message } = error as { code?: string; name: string; message: string };
+    return { status: 502, body: { error: code ?? name, message } };
+  }
+}
+
+/**
+ * Routes that call Polar as the signed-in user. `/api/polar/organizations` and
+ * `/api/polar/dashboard` sit behind requireAuth(); `/api/polar/open` does not (so a signed-out
+ * call reaches the kit's SESSION_ENDED).
+ */
+export const API_ROUTES: Record<string, (api: PolarApi) => Promise<unknown>> = {
+  "/api/polar/organizations": async (api) =>
+    (await api.organizations.list()).items.map(({ id, name, slug }) => ({ id, name, slug })),
+  "/api/polar/products": async (api) =>
+    (await api.products.list()).items.map(({ id, name, organization_id }) => ({
+      id,
+      name,
+      organization_id,
+    })),
+  // Two calls at once: one refresh, one Set-Cookie.
+  "/api/polar/dashboard": async (api) => {
+    const [organizations, subscriptions] = await Promise.all([
+      api.organizations.list(),
+      api.subscriptions.list({ limit: 1 }),
+    ]);
+    return {
+      organizations: organizations.items.length,
+      subscriptions: subscriptions.pagination.total_count,
+    };
+  },
+  "/api/polar/open": async (api) => (await api.organizations.list()).items.length,
+};
+const GUARDED = new Set([
+  "/api/polar/organizations",
+  "/api/polar/products",
+  "/api/polar/dashboard",
+]);
+
 function expressApp(config: PolarConfig, options: PolarAuthOptions) {
   const app = express();
   const auth = polarExpress.polarAuth(config, options);
@@ -85,6 +140,15 @@ function expressApp(config: PolarConfig, options: PolarAuthOptions) {
   app.get("/api/orders", polarExpress.requireScopes("orders:write"), (_req, res) => {
     res.send("orders");
   });
+  for (const [path, call] of Object.entries(API_ROUTES)) {
+    const guard = GUARDED.has(path)
+      ? polarExpress.requireAuth()
+      : (_req: unknown, _res: unknown, next: () => void) => next();
+    app.get(path, guard, async (req, res) => {
+      const { status, body } = await callPolar(() => call(req.polar.api));
+      res.status(status).json(body);
+    });
+  }
   app.get("/boom", async (req, _res, next) => {
     try {
       await req.polar.getAccessToken();
@@ -134,6 +198,14 @@ function koaApp(config: PolarConfig, options: PolarAuthOptions) {
       ctx.body = "orders";
     }),
   );
+  for (const [path, call] of Object.entries(API_ROUTES)) {
+    const answer: Koa.Middleware = async (ctx) => {
+      const { status, body } = await callPolar(() => call(ctx.state.polar.api));
+      ctx.status = status;
+      ctx.body = body;
+    };
+    app.use(GUARDED.has(path) ? route(path, polarKoa.requireAuth(), answer) : route(path, answer));
+  }
   app.use(
     route("/boom", async (ctx) => {
       try {

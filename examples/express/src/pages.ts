@@ -1,12 +1,13 @@
 import type { PolarSession } from "@polar-oauth/express";
 import escapeHtml from "escape-html";
+import type { DashboardData, Listing } from "./polar-data.js";
 
 const layout = (title: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1f2328}
 .button{display:inline-block;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#0062ff;color:#fff;font:inherit;text-decoration:none;cursor:pointer}
-dt{font-weight:600}code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}</style>
+dt{font-weight:600}.notice{background:#fff8c5;padding:.5rem .8rem;border-radius:6px}code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}</style>
 </head><body><main>${body}</main></body></html>`;
 
 /** The home page: a sign-in button, or a link to the dashboard when signed in. */
@@ -29,8 +30,29 @@ function organization(session: PolarSession): string {
 `;
 }
 
-/** The protected dashboard: who is signed in, what was granted, and a sign-out button. */
-export function dashboardPage(session: PolarSession): string {
+/** A list from Polar's API, or the notice that says which scope is missing. */
+function listing<T>(id: string, list: Listing<T>, line: (item: T) => string): string {
+  if ("notice" in list)
+    return `<p id="${id}" class="notice" role="status">${escapeHtml(list.notice)}</p>`;
+  if (list.items.length === 0) return `<p id="${id}">None.</p>`;
+  return `<ul id="${id}">${list.items.map((item) => `<li>${line(item)}</li>`).join("")}</ul>`;
+}
+
+/** What the dashboard read from Polar's API through `polar.api`. */
+function fromPolar(data: DashboardData): string {
+  const organizations = listing(
+    "organizations",
+    data.organizations,
+    (org) => `${escapeHtml(org.name)} <code>${escapeHtml(org.slug)}</code>`,
+  );
+  const products = data.products
+    ? `<h2>Products</h2>${listing("products", data.products, (p) => `${escapeHtml(p.name)}: ${escapeHtml(p.price)}`)}`
+    : "";
+  return `<h2>Your organizations</h2>${organizations}${products}`;
+}
+
+/** The protected dashboard: who is signed in, what was granted, what Polar's API says, and a sign-out button. */
+export function dashboardPage(session: PolarSession, data: DashboardData): string {
   return layout(
     "Dashboard",
     `<h1>Dashboard</h1>
@@ -40,7 +62,9 @@ export function dashboardPage(session: PolarSession): string {
 <dt>Subject type</dt><dd id="sub-type">${escapeHtml(session.subType)}</dd>
 ${organization(session)}<dt>Scopes</dt><dd id="scopes">${escapeHtml(session.scopes.join(" "))}</dd>
 </dl>
-<p><a href="/api/polar/userinfo">Call Polar's userinfo with your access token</a></p>
+${fromPolar(data)}
+<p><a href="/api/polar/organizations">Your organizations as JSON</a> ·
+<a href="/api/polar/userinfo">Call Polar's userinfo with your access token</a></p>
 <form method="post" action="/auth/logout"><button class="button" type="submit">Sign out</button></form>`,
   );
 }

@@ -3,10 +3,12 @@ import {
   loadPolarConfig,
   type PolarConfig,
   PolarError,
+  PolarSessionEndedError,
 } from "@polar-oauth/core";
 import { polarAuth, requireAuth } from "@polar-oauth/express";
 import express from "express";
 import { dashboardPage, homePage, LOGO_SVG } from "./pages.js";
+import { dashboardData, organizationsAnswer } from "./polar-data.js";
 
 /** A configuration mistake or a failed startup check ends here: one clear line, no stack. */
 function notStarting(error: unknown): never {
@@ -32,8 +34,20 @@ app.get("/logo.svg", (_req, res) => {
   res.type("image/svg+xml").send(LOGO_SVG);
 });
 
-app.get("/dashboard", requireAuth(), (req, res) => {
-  res.send(dashboardPage(req.polar.session!));
+// The dashboard reads Polar's API as the signed-in user through `req.polar.api`.
+app.get("/dashboard", requireAuth(), async (req, res, next) => {
+  try {
+    res.send(dashboardPage(req.polar.session!, await dashboardData(req.polar)));
+  } catch (error) {
+    if (error instanceof PolarSessionEndedError) res.redirect("/auth/login?returnTo=/dashboard");
+    else next(error);
+  }
+});
+
+// The user's organizations as JSON, fetched with `req.polar.api.organizations.list()`.
+app.get("/api/polar/organizations", requireAuth(), async (req, res) => {
+  const { status, body } = await organizationsAnswer(req.polar);
+  res.status(status).json(body);
 });
 
 // An API route that uses the user's access token (refreshed when needed) to call Polar.

@@ -3,10 +3,12 @@ import {
   loadPolarConfig,
   type PolarConfig,
   PolarError,
+  PolarSessionEndedError,
 } from "@polar-oauth/core";
 import { polarAuth, requireAuth } from "@polar-oauth/koa";
 import Koa from "koa";
 import { dashboardPage, homePage, LOGO_SVG } from "./pages.js";
+import { dashboardData, organizationsAnswer } from "./polar-data.js";
 
 /** A configuration mistake or a failed startup check ends here: one clear line, no stack. */
 function notStarting(error: unknown): never {
@@ -33,8 +35,22 @@ app.use(async (ctx, next) => {
     ctx.type = "image/svg+xml";
     ctx.body = LOGO_SVG;
   } else if (ctx.path === "/dashboard") {
+    // The dashboard reads Polar's API as the signed-in user through `ctx.state.polar.api`.
     await protect(ctx, async () => {
-      ctx.body = dashboardPage(ctx.state.polar.session!);
+      try {
+        const data = await dashboardData(ctx.state.polar);
+        ctx.body = dashboardPage(ctx.state.polar.session!, data);
+      } catch (error) {
+        if (!(error instanceof PolarSessionEndedError)) throw error;
+        ctx.redirect("/auth/login?returnTo=/dashboard");
+      }
+    });
+  } else if (ctx.path === "/api/polar/organizations") {
+    // The user's organizations as JSON, fetched with `ctx.state.polar.api.organizations.list()`.
+    await protect(ctx, async () => {
+      const { status, body } = await organizationsAnswer(ctx.state.polar);
+      ctx.status = status;
+      ctx.body = body;
     });
   } else if (ctx.path === "/api/polar/userinfo") {
     // Uses the user's access token (refreshed when needed) to call Polar.

@@ -1,3 +1,4 @@
+import { createPolarApi, type PolarApi } from "./api/client.js";
 import type { PolarConfig } from "./config/schema.js";
 import { PolarConfigError, type PolarError } from "./errors.js";
 import { completeLogin } from "./flow/callback.js";
@@ -40,6 +41,17 @@ export interface PolarRequestContext {
    * the session.
    */
   getAccessToken(): Promise<string>;
+  /**
+   * Polar's API as the signed-in user: a `@polar-sh/sdk` client (API version 2026-10) bound to
+   * this session and the configured Polar server, e.g.
+   * `await req.polar.api.organizations.list()`. Each call takes the token from
+   * `getAccessToken()` (so it refreshes when near expiry); an organization sign-in sends its
+   * organization as `Polar-Organization`. Signed out, or a token Polar refuses (401): the
+   * session is cleared and the call throws `PolarSessionEndedError` (`SESSION_ENDED`). A 403
+   * `insufficient_scope` throws `PolarInsufficientScopeError` naming the scope to add. Needs
+   * the optional peer dependency `@polar-sh/sdk` (a `PolarConfigError` says so when missing).
+   */
+  readonly api: PolarApi;
   /**
    * For adapters' `requireAuth`: undefined when this request may reach a protected route,
    * else the response to send (redirect to login for pages, 401 JSON for API calls, 403
@@ -272,6 +284,8 @@ class RequestContext implements PolarRequestContext {
   readonly #report: (error: PolarError) => void;
   #current: SessionRead | undefined;
   #view: PolarSession | undefined | null = null;
+  #api: PolarApi | undefined;
+  #refreshing: Promise<string> | undefined;
 
   constructor(
     flow: FlowContext,
@@ -301,12 +315,40 @@ class RequestContext implements PolarRequestContext {
     return guard(this.#flow, this.#request, this.session, requiredScopes);
   }
 
+  get api(): PolarApi {
+    this.#api ??= createPolarApi({
+      server: this.#flow.config.server,
+      organizationId: () => this.#current?.data.org?.id,
+      getAccessToken: () => this.getAccessToken(),
+      grantedScopes: () => this.session?.scopes ?? [],
+      endSession: async (reason) => {
+        const current = this.#current;
+        if (current) this.#setCookie(await this.#flow.sessions.end(current));
+        this.#end();
+        const error = new PolarSessionEndedError(reason);
+        this.#report(error);
+        return error;
+      },
+    });
+    return this.#api;
+  }
+
   async getAccessToken(): Promise<string> {
-    const flow = this.#flow;
     const current = this.#current;
     if (!current) throw new PolarSessionEndedError("not signed in");
     const { data } = current;
-    if (data.expiresAt - 60 > Math.floor(flow.now() / 1000)) return data.accessToken;
+    if (data.expiresAt - 60 > Math.floor(this.#flow.now() / 1000)) return data.accessToken;
+    // Calls of one request that run together (Promise.all over the API) share one refresh,
+    // and so one Set-Cookie.
+    this.#refreshing ??= this.#refresh(current).finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #refresh(current: SessionRead): Promise<string> {
+    const flow = this.#flow;
+    const { data } = current;
     if (!data.refreshToken) {
       this.#setCookie(await flow.sessions.end(current));
       this.#end();

@@ -111,3 +111,32 @@ export class PolarDiscoveryError extends PolarError {
     super("POLAR_DISCOVERY_FAILED", message, options);
   }
 }
+
+/**
+ * Polar refused an API call with 403 `insufficient_scope`: the session's token lacks the scope
+ * the endpoint needs. `requiredScope` is the scope Polar names for this kind of call (e.g.
+ * `products:read` for `products.list`) when the kit can tell; the fix is to add it to
+ * `POLAR_SCOPES` (and the client's registration) and sign in again.
+ */
+export class PolarInsufficientScopeError extends PolarError {
+  /** The SDK call, e.g. `products.list`. */
+  readonly operation: string;
+  /** The scope this call needs, when known. */
+  readonly requiredScope: string | undefined;
+  /** What the session was granted. */
+  readonly grantedScopes: readonly string[];
+
+  constructor(
+    operation: string,
+    requiredScope: string | undefined,
+    grantedScopes: readonly string[],
+  ) {
+    const need = requiredScope
+      ? `the session was not granted ${requiredScope}. Add ${requiredScope} to POLAR_SCOPES (and to the client's scopes), then sign in again`
+      : "the session lacks the scope this endpoint needs. Add it to POLAR_SCOPES (and to the client's scopes), then sign in again";
+    super("INSUFFICIENT_SCOPE", `Polar refused ${operation}: ${need}.`);
+    this.operation = operation;
+    this.requiredScope = requiredScope;
+    this.grantedScopes = grantedScopes;
+  }
+}

@@ -1,3 +1,4 @@
+export type { PolarApi } from "./api/client.js";
 export { createPolarAuth, type PolarAuth, type PolarRequestContext } from "./auth.js";
 export { type LoginFailure, PolarLoginError, PolarLoginRejectedError } from "./flow/login-error.js";
 export type { PolarAuthOptions, PolarLogger, PolarLogin } from "./flow/options.js";

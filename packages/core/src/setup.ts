@@ -20,6 +20,7 @@ export {
   type PolarConfigIssue,
   PolarDiscoveryError,
   PolarError,
+  PolarInsufficientScopeError,
   PolarRateLimitError,
   PolarUnreachableError,
   RedirectUriMismatchError,

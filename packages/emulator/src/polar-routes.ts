@@ -3,12 +3,12 @@ import { type EmulatorEnv, requestOrigin } from "./emulator-env.js";
 import { BadRequestBody, sendOAuthError } from "./http-utils.js";
 import { renderHomePage } from "./pages/home.js";
 import { PAGE_CSP, ROUTES } from "./provider.js";
+import { handleApi, isApiPath } from "./routes/api.js";
 import { handleAuthorize, stripIssuerFromRedirect } from "./routes/authorize.js";
 import { handleAuthorizeApi } from "./routes/authorize-api.js";
 import { handleDiscovery } from "./routes/discovery.js";
 import { handleInteraction } from "./routes/interaction.js";
 import { handleIntrospect } from "./routes/introspect.js";
-import { handleOrganizations } from "./routes/organizations.js";
 import { handleClientConfiguration, handleList, handleRegister } from "./routes/registration.js";
 import { handleRevoke } from "./routes/revoke.js";
 import { handleToken } from "./routes/token.js";
@@ -49,8 +49,7 @@ async function dispatch(ctx: KoaContext, env: EmulatorEnv, next: KoaNext): Promi
   if (path === ROUTES.introspection) return handleIntrospect(ctx, env);
   if (path === ROUTES.token) return handleToken(ctx, env, next);
   if (path === ROUTES.authorizationApi) return handleAuthorizeApi(ctx, env);
-  if (path === ROUTES.organizations || path === "/v1/organizations")
-    return handleOrganizations(ctx, env);
+  if (isApiPath(path)) return handleApi(ctx, env);
   if (path === ROUTES.authorization) return handleAuthorize(ctx, env, next);
   if (path.startsWith(RESUME_PREFIX)) {
     await next();
@@ -74,7 +73,8 @@ async function dispatch(ctx: KoaContext, env: EmulatorEnv, next: KoaNext): Promi
 /**
  * The Polar layer in front of oidc-provider: counts and logs every request, serves Polar's own
  * routes (discovery, registration, client list, userinfo, revoke, introspect, the authorize JSON
- * API, the organizations list, login/consent pages),
+ * API, the slice of Polar's REST API apps read (organizations, products, orders,
+ * subscriptions), login/consent pages),
  * applies rate limits and Polar defaults, and never lets an error escape as a crash.
  */
 export function createPolarMiddleware(

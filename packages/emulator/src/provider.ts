@@ -12,7 +12,6 @@ export const ROUTES = {
   authorization: "/oauth2/authorize",
   /** The JSON API behind Polar's page, which the startup check probes. */
   authorizationApi: "/v1/oauth2/authorize",
-  organizations: "/v1/organizations/",
   interaction: "/oauth2/interaction",
   token: "/v1/oauth2/token",
   userinfo: "/v1/oauth2/userinfo",

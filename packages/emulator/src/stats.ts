@@ -20,6 +20,10 @@ function empty(): EmulatorStats {
       registration_delete: 0,
       list: 0,
       organizations: 0,
+      organization: 0,
+      products: 0,
+      orders: 0,
+      subscriptions: 0,
     },
     tokenGrants: { authorization_code: 0, refresh_token: 0 },
     rateLimited: 0,
@@ -67,6 +71,10 @@ export function endpointOf(method: string, path: string): EndpointName | undefin
   if (path === "/v1/oauth2/authorize") return "authorize_api";
   if (path === "/v1/organizations/" || path === "/v1/organizations")
     return method === "GET" ? "organizations" : undefined;
+  if (path.startsWith("/v1/organizations/")) return method === "GET" ? "organization" : undefined;
+  for (const list of ["products", "orders", "subscriptions"] as const)
+    if (path === `/v1/${list}/` || path === `/v1/${list}`)
+      return method === "GET" ? list : undefined;
   if (path === "/v1/oauth2/token") return "token";
   if (path === "/v1/oauth2/userinfo") return "userinfo";
   if (path === "/v1/oauth2/revoke") return "revoke";

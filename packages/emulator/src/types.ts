@@ -162,6 +162,14 @@ export interface EmulatorStats {
     list: number;
     /** `GET /v1/organizations/`. */
     organizations: number;
+    /** `GET /v1/organizations/{id}`. */
+    organization: number;
+    /** `GET /v1/products/`. */
+    products: number;
+    /** `GET /v1/orders/`. */
+    orders: number;
+    /** `GET /v1/subscriptions/`. */
+    subscriptions: number;
   };
   tokenGrants: { authorization_code: number; refresh_token: number };
   rateLimited: number;

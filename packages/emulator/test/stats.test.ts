@@ -45,6 +45,8 @@ describe("stats()", () => {
     await fetch(`${emu.url}/v1/oauth2/?limit=5`, {
       headers: { authorization: "Bearer polar_pat_emulator_alice" },
     });
+    for (const path of ["products/", "orders", "subscriptions/", "organizations/some-id"])
+      await fetch(`${emu.url}/v1/${path}`);
     await refresh(emu, client, "polar_rt_u_unknown"); // 3rd token request: allowed (invalid_grant)
     await refresh(emu, client, "polar_rt_u_unknown"); // 4th: rate limited
     await fetch(client.registration_client_uri, { method: "DELETE", headers: auth });
@@ -65,6 +67,10 @@ describe("stats()", () => {
         registration_delete: 1,
         list: 1,
         organizations: 1,
+        organization: 1,
+        products: 1,
+        orders: 1,
+        subscriptions: 1,
       },
       tokenGrants: { authorization_code: 1, refresh_token: 3 },
       rateLimited: 1,

@@ -14,7 +14,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 declare global {
   namespace Express {
     interface Request {
-      /** Set by `polarAuth()`: the session and `getAccessToken()`. */
+      /** Set by `polarAuth()`: the session, `getAccessToken()` and `api` (Polar's API as the user). */
       polar: PolarRequestContext;
     }
   }
@@ -100,8 +100,13 @@ function header(value: string | string[] | undefined): string | undefined {
 }
 
 export type {
+  PolarApi,
   PolarAuthOptions,
   PolarConfig,
   PolarRequestContext,
   PolarSession,
+} from "@polar-oauth/core";
+export {
+  PolarInsufficientScopeError,
+  PolarSessionEndedError,
 } from "@polar-oauth/core";

@@ -13,7 +13,7 @@ import type { Context, Middleware } from "koa";
 
 declare module "koa" {
   interface DefaultState {
-    /** Set by `polarAuth()`: the session and `getAccessToken()`. */
+    /** Set by `polarAuth()`: the session, `getAccessToken()` and `api` (Polar's API as the user). */
     polar: PolarRequestContext;
   }
 }
@@ -96,8 +96,13 @@ function send(ctx: Context, response: AuthResponse): void {
 }
 
 export type {
+  PolarApi,
   PolarAuthOptions,
   PolarConfig,
   PolarRequestContext,
   PolarSession,
+} from "@polar-oauth/core";
+export {
+  PolarInsufficientScopeError,
+  PolarSessionEndedError,
 } from "@polar-oauth/core";
