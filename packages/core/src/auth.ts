@@ -14,13 +14,14 @@ import {
   PolarSessionEndedError,
   type RefreshedTokens,
 } from "./flow/refresh.js";
-import { createReplayGuard, createTransactionCookies } from "./flow/transaction.js";
+import { createTransactionCookies } from "./flow/transaction.js";
 import { renderLoginErrorPage } from "./http/pages.js";
 import type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
 import { type PolarSession, toPolarSession } from "./session/data.js";
 import type { SessionRevocationStore } from "./session/revocation.js";
 import { createSealer } from "./session/seal.js";
 import { createSessionStore, type SessionRead } from "./session/store.js";
+import { memoryReplayGuard } from "./state/store.js";
 import { type RegistrationCheck, verifyRegistration } from "./startup-check.js";
 
 /** What a request sees: the signed-in session (if any) and a way to get a fresh access token. */
@@ -101,6 +102,16 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
     me: `${basePath}/me`,
   };
   const logger = options.logger ?? consoleLogger;
+  if (options.store && options.revocation) {
+    throw new PolarConfigError([
+      {
+        variable: "revocation",
+        problem: "is set together with `store`, which brings its own revocation.",
+        fix: "Drop the `revocation` option; the `store` revokes sessions for every instance.",
+      },
+    ]);
+  }
+  const revocation = options.store ? options.store.revocation : options.revocation;
   const client = createOidcClient(config, { fetch: options.fetch });
   const session = config.session;
   const flow: FlowContext = {
@@ -121,7 +132,7 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
       rollingIntervalSeconds:
         options.rollingIntervalSeconds ??
         Math.min(3600, Math.floor(session.idleTimeoutSeconds / 10)),
-      revocation: failClosed(options.revocation, logger),
+      revocation: failClosed(revocation, logger, now),
     }),
     transactions: createTransactionCookies({
       sealer: createSealer(session.secrets),
@@ -130,8 +141,14 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
       secure,
       now,
     }),
-    replay: createReplayGuard(now),
-    refresher: createTokenRefresher({ client, now }),
+    replay: options.store?.replay ?? memoryReplayGuard(now),
+    store: options.store,
+    refresher: createTokenRefresher({
+      client,
+      now,
+      sealer: createSealer(session.secrets, now),
+      coordinator: options.store?.refresh,
+    }),
   };
 
   const report = (error: PolarError) => {
@@ -236,16 +253,16 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
     },
 
     async revokeSession(sessionId) {
-      if (!options.revocation) {
+      if (!revocation) {
         throw new PolarConfigError([
           {
             variable: "revocation",
             problem: "is not set, so sessions cannot be ended server-side.",
-            fix: "Pass a SessionRevocationStore as the `revocation` option (memoryRevocationStore() for one process; Redis or a database for several).",
+            fix: "Pass a SessionRevocationStore as the `revocation` option (memoryRevocationStore() for one process), or a shared `store` for several (@polar-oauth/redis).",
           },
         ]);
       }
-      await options.revocation.revoke(
+      await revocation.revoke(
         sessionId,
         Math.floor(now() / 1000) + session.absoluteTimeoutSeconds,
       );
@@ -346,15 +363,18 @@ class RequestContext implements PolarRequestContext {
  * The app's revocation store, made safe to call on every request: if it fails (Redis down),
  * the session counts as ended (fail closed: a stolen cookie must not outlive an outage of the
  * very store meant to kill it), and a failed revoke on logout still clears the cookie. Only
- * the error's code or name is logged: a store's message may hold a connection string.
+ * the error's code or name is logged: a store's message may hold a connection string. An
+ * outage is logged once per 10 seconds, not once per request.
  */
 function failClosed(
   store: SessionRevocationStore | undefined,
   logger: PolarLogger,
+  now: () => number,
 ): SessionRevocationStore | undefined {
   if (!store) return undefined;
   const why = (error: unknown) =>
     (error as { code?: string })?.code ?? (error as Error)?.name ?? "error";
+  let loggedAt = Number.NEGATIVE_INFINITY;
   return {
     async revoke(sessionId, untilEpochSeconds) {
       try {
@@ -369,9 +389,12 @@ function failClosed(
       try {
         return await store.isRevoked(sessionId);
       } catch (error) {
-        logger.error(
-          `the revocation store is unavailable (${why(error)}); treating the session as ended.`,
-        );
+        if (now() - loggedAt >= 10_000) {
+          loggedAt = now();
+          logger.error(
+            `the revocation store is unavailable (${why(error)}); treating sessions as ended.`,
+          );
+        }
         return true;
       }
     },

@@ -21,6 +21,7 @@ export {
   PolarDiscoveryError,
   PolarError,
   PolarRateLimitError,
+  PolarStoreUnavailableError,
   PolarUnreachableError,
   RedirectUriMismatchError,
   RegistrationMismatchError,
