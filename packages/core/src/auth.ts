@@ -21,8 +21,8 @@ import { type PolarSession, toPolarSession } from "./session/data.js";
 import type { SessionRevocationStore } from "./session/revocation.js";
 import { createSealer } from "./session/seal.js";
 import { createSessionStore, type SessionRead } from "./session/store.js";
-import { memoryReplayGuard } from "./state/store.js";
 import { type RegistrationCheck, verifyRegistration } from "./startup-check.js";
+import { memoryReplayGuard } from "./state/store.js";
 
 /** What a request sees: the signed-in session (if any) and a way to get a fresh access token. */
 export interface PolarRequestContext {
@@ -262,10 +262,7 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
           },
         ]);
       }
-      await revocation.revoke(
-        sessionId,
-        Math.floor(now() / 1000) + session.absoluteTimeoutSeconds,
-      );
+      await revocation.revoke(sessionId, Math.floor(now() / 1000) + session.absoluteTimeoutSeconds);
     },
 
     async context(request, setCookie) {

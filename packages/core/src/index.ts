@@ -7,6 +7,7 @@ export type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
 export { SESSION_COOKIE_CACHE_CONTROL } from "./http/types.js";
 export type { PolarOrganization, PolarSession, PolarUser } from "./session/data.js";
 export { memoryRevocationStore, type SessionRevocationStore } from "./session/revocation.js";
+export * from "./setup.js";
 export {
   localRefreshCoordinator,
   memoryReplayGuard,
@@ -14,4 +15,3 @@ export {
   type RefreshCoordinator,
   type ReplayGuard,
 } from "./state/store.js";
-export * from "./setup.js";

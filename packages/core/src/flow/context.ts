@@ -2,8 +2,8 @@ import type * as oidc from "openid-client";
 import type { PolarConfig } from "../config/schema.js";
 import type { AuthResponse } from "../http/types.js";
 import type { SessionStore } from "../session/store.js";
-import type { PolarAuthOptions, PolarLogger } from "./options.js";
 import type { PolarStateStore, ReplayGuard } from "../state/store.js";
+import type { PolarAuthOptions, PolarLogger } from "./options.js";
 import type { createTokenRefresher } from "./refresh.js";
 import type { TransactionCookies } from "./transaction.js";
 

@@ -52,10 +52,7 @@ export function localRefreshCoordinator(): RefreshCoordinator {
  * Replay protection in this process's memory: claims live until their transaction would have
  * expired anyway (then the transaction cookie is refused too).
  */
-export function memoryReplayGuard(
-  now: () => number = Date.now,
-  maxEntries = 50_000,
-): ReplayGuard {
+export function memoryReplayGuard(now: () => number = Date.now, maxEntries = 50_000): ReplayGuard {
   const used = new Map<string, number>();
   return {
     claim(key, ttlSeconds) {
