@@ -36,7 +36,8 @@ export function createRevocationMirror(options: {
   const channel = `${options.prefix}revocations`;
   const mirror = new Map<string, number>();
   let trusted = false;
-  let generation = 0;
+  /** Counts disconnects: a reload that saw one while it ran must not restore trust. */
+  let disconnects = 0;
   let prunedAt = 0;
   const seconds = () => Math.floor(now() / 1000);
 
@@ -48,9 +49,13 @@ export function createRevocationMirror(options: {
     for (const [id, end] of mirror) if (end < t) mirror.delete(id);
   }
 
+  /**
+   * Reloads the mirror; trusts it at the end if no disconnect came in between. It does not
+   * distrust it first: a reload asked for by another instance only adds entries, and
+   * `distrust()` (on every disconnect) already covers the reloads after a reconnect.
+   */
   async function reload(): Promise<void> {
-    const mine = ++generation;
-    trusted = false;
+    const since = disconnects;
     // The subscription must be live before loading, or a revocation published in between is
     // missed: a PING answered on the subscriber's connection comes after its SUBSCRIBE.
     await call(() => subscriber.ping());
@@ -69,7 +74,7 @@ export function createRevocationMirror(options: {
     await call(() => client.zRemRangeByScore(key, "-inf", t - 1));
     const entries = await call(() => client.zRangeWithScores(key, t, "+inf", { BY: "SCORE" }));
     for (const { value, score } of entries) remember(value, score);
-    if (mine === generation && subscriber.isReady && client.isReady) trusted = true;
+    if (since === disconnects && subscriber.isReady && client.isReady) trusted = true;
   }
 
   return {
@@ -78,7 +83,7 @@ export function createRevocationMirror(options: {
     },
     reload,
     distrust() {
-      generation++;
+      disconnects++;
       trusted = false;
     },
     onMessage(message) {

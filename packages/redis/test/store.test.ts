@@ -37,6 +37,14 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
     return store;
   };
 
+  /** Waits until some instance holds the refresh lock for `key`. */
+  const lockTaken = async (key: string) => {
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    await eventually(async () => (await raw.exists(`t:refresh:lock:${key}`)) === 1, "lock taken");
+    await raw.close();
+  };
+
   beforeAll(async () => {
     redis = await startRedisServer();
   });
@@ -115,7 +123,7 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
       throw new Error("invalid_grant at Polar");
     };
     const first = a.refresh.run(key, failing, 60_000);
-    await sleep(10);
+    await lockTaken(key);
     const second = b.refresh.run(key, async () => "sealed-by-b", 60_000);
     await expect(first).rejects.toThrow("invalid_grant");
     expect(await second).toBe("sealed-by-b");
@@ -149,6 +157,7 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
     await store.ready;
     const key = randomBytes(8).toString("hex");
     const holder = store.refresh.run(key, () => sleep(1500).then(() => "late"), 60_000);
+    await lockTaken(key);
     const other = createRedisStore({ url: redis.url, prefix: "t:", refreshWaitMs: 300 });
     stores.push(other);
     await other.ready;
