@@ -60,7 +60,10 @@ describe.each(EXAMPLES)("the $pkg README", ({ pkg, load, signedOut }) => {
     // The Redis example gets a redis-server of its own.
     const redis: TestRedis | undefined = pkg === "redis" ? await startRedisServer() : undefined;
     if (redis) process.env.REDIS_URL = redis.url;
-    const { server, store } = (await load()) as { server: Server; store?: { close(): Promise<void> } };
+    const { server, store } = (await load()) as {
+      server: Server;
+      store?: { close(): Promise<void> };
+    };
     try {
       expect(await (await fetch(base)).text()).toContain(signedOut);
       const login = await fetch(`${base}/auth/login`, { redirect: "manual" });
