@@ -213,7 +213,16 @@ export function renderMarkdown(report: BenchReport): string {
   };
   table(
     "GET /dashboard, signed in",
-    ["express", "express-noop", "express-kit", "express-eoc", "express-passport", "koa", "koa-kit"],
+    [
+      "express",
+      "express-noop",
+      "express-kit",
+      "express-kit-redis",
+      "express-eoc",
+      "express-passport",
+      "koa",
+      "koa-kit",
+    ],
     "× bare framework",
   );
   table("Start a sign-in (302 to Polar)", ["login-kit", "login-eoc"], "× express-openid-connect");
