@@ -8,9 +8,12 @@ import { PolarStoreUnavailableError } from "@polar-oauth/core";
 export function unavailable(error: unknown): PolarStoreUnavailableError {
   if (error instanceof PolarStoreUnavailableError) return error;
   const code = (error as { code?: unknown })?.code;
-  const name = (error as Error)?.name;
+  // node-redis's own errors (ClientClosedError, ClientOfflineError, TimeoutError) keep the
+  // name "Error": their class says more.
+  const kind = (error as object | undefined)?.constructor?.name;
+  const name = kind && kind !== "Error" ? kind : ((error as Error)?.name ?? "error");
   return new PolarStoreUnavailableError(
-    `Redis did not answer (${typeof code === "string" ? code : (name ?? "error")})`,
+    `Redis did not answer (${typeof code === "string" ? code : name})`,
   );
 }
 
