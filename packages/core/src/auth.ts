@@ -36,9 +36,10 @@ export interface PolarRequestContext {
   readonly sessionId: string | undefined;
   /**
    * The access token, refreshed first if it expires within 60 s (one refresh per refresh
-   * token in this process; the rotated tokens are saved to the cookie). Throws
-   * `PolarSessionEndedError` when signed out or when Polar refuses the refresh, having cleared
-   * the session.
+   * token in this process, or across instances with a shared `store`; the rotated tokens are
+   * saved to the cookie). Throws `PolarSessionEndedError` when signed out or when Polar refuses
+   * the refresh, having cleared the session, and `PolarStoreUnavailableError` (status 503) when
+   * the shared store cannot coordinate the refresh.
    */
   getAccessToken(): Promise<string>;
   /**
@@ -67,7 +68,7 @@ export interface PolarAuth {
   context(request: AuthRequest, setCookie: SetCookie): Promise<PolarRequestContext>;
   /**
    * Ends a session server-side: every copy of its cookie is refused from now on. Needs the
-   * `revocation` option (throws `PolarConfigError` without it); the id comes from
+   * `revocation` option or a `store` with revocation (throws `PolarConfigError` without); the id comes from
    * `PolarRequestContext.sessionId`. Errors of the store reach the caller.
    */
   revokeSession(sessionId: string): Promise<void>;

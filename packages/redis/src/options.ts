@@ -6,7 +6,7 @@ export const redisStoreOptionsSchema = z.object({
   /** `redis://[:password@]host:port[/db]` or `rediss://` (TLS). Default `REDIS_URL`. */
   url: z
     .string()
-    .regex(/^(redis|rediss|valkey|valkeys):\/\/\S+$/, "must start with redis:// or rediss://"),
+    .regex(/^rediss?:\/\/\S+$/, "must start with redis:// or rediss://"),
   /** Prefix of every key and channel, so several apps can share one Redis. Default `polar-oauth:`. */
   prefix: z.string().min(1).max(100).default("polar-oauth:"),
   /** Longest a refresh lock is held (the winner's Polar call, plus margin). Default 10,000 ms. */
