@@ -4,9 +4,7 @@ import { z } from "zod";
 /** Options of `createRedisStore`, as a schema: the types come from it. */
 export const redisStoreOptionsSchema = z.object({
   /** `redis://[:password@]host:port[/db]` or `rediss://` (TLS). Default `REDIS_URL`. */
-  url: z
-    .string()
-    .regex(/^rediss?:\/\/\S+$/, "must start with redis:// or rediss://"),
+  url: z.string().regex(/^rediss?:\/\/\S+$/, "must start with redis:// or rediss://"),
   /** Prefix of every key and channel, so several apps can share one Redis. Default `polar-oauth:`. */
   prefix: z.string().min(1).max(100).default("polar-oauth:"),
   /** Longest a refresh lock is held (the winner's Polar call, plus margin). Default 10,000 ms. */
@@ -15,6 +13,8 @@ export const redisStoreOptionsSchema = z.object({
   refreshWaitMs: z.number().int().min(100).max(120_000).default(15_000),
   /** How often a waiting instance looks for the winner's result. Default 10 ms. */
   refreshPollMs: z.number().int().min(1).max(1000).default(10),
+  /** Longest `ready` waits for the first connection before it rejects (retries go on). Default 10,000 ms. */
+  startTimeoutMs: z.number().int().min(10).max(600_000).default(10_000),
   /** Timeout of every Redis command; past it the request answers 503. Default 1,000 ms. */
   commandTimeoutMs: z.number().int().min(10).max(60_000).default(1000),
 });

@@ -1,4 +1,4 @@
-import type { PolarStateStore } from "@polar-oauth/core";
+import { type PolarStateStore, PolarStoreUnavailableError } from "@polar-oauth/core";
 import { createClient, type RedisClientType } from "redis";
 import { type RedisStoreOptions, resolveRedisStoreOptions } from "./options.js";
 import { createRefreshCoordinator } from "./refresh.js";
@@ -10,8 +10,9 @@ export interface RedisStore extends PolarStateStore {
   readonly revocation: RedisRevocationStore;
   /**
    * Resolves once connected and the revocation mirror is loaded. Until then signed-in requests
-   * count as signed out and sign-ins answer 503, so await it before `listen`. Rejects only if
-   * the first connection fails; reconnects after that happen on their own.
+   * count as signed out and sign-ins answer 503, so await it before `listen`. Rejects with
+   * `PolarStoreUnavailableError` when Redis cannot be reached within `startTimeoutMs`; the
+   * store keeps trying, and works as soon as it can (an app may choose to start anyway).
    */
   readonly ready: Promise<void>;
   /** True while Redis is connected and the revocation mirror is in sync. */
@@ -64,7 +65,7 @@ export function createRedisStore(input: Partial<RedisStoreOptions> = {}): RedisS
     connectionOf.on("ready", resync);
   }
 
-  const ready = (async () => {
+  const started = (async () => {
     await Promise.all([client.connect(), subscriber.connect()]);
     await subscriber.subscribe(`${options.prefix}revocations`, (message) =>
       revocation.onMessage(message),
@@ -72,6 +73,23 @@ export function createRedisStore(input: Partial<RedisStoreOptions> = {}): RedisS
     subscribed = true;
     await revocation.reload();
   })();
+  started.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const ready = Promise.race([
+    started,
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new PolarStoreUnavailableError(
+              `no connection to Redis within ${options.startTimeoutMs} ms (still trying)`,
+            ),
+          ),
+        options.startTimeoutMs,
+      );
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
   ready.catch(() => {});
 
   return {

@@ -193,6 +193,22 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
   });
 });
 
+describe("@polar-oauth/redis without a server", () => {
+  it("ready rejects with a 503 error naming no address when nothing answers in startTimeoutMs", async () => {
+    const store = createRedisStore({ url: "redis://127.0.0.1:1", startTimeoutMs: 200 });
+    try {
+      const error = await store.ready.catch((e) => e);
+      expect(error).toBeInstanceOf(PolarStoreUnavailableError);
+      expect(String(error.message)).toMatch(/within 200 ms/);
+      expect(String(error.message)).not.toContain("127.0.0.1");
+      expect(store.available()).toBe(false);
+      expect(() => store.revocation.isRevoked("any")).toThrow(PolarStoreUnavailableError);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe("@polar-oauth/redis options", () => {
   it("names REDIS_URL when it is missing, and hides a malformed URL's value", async () => {
     const { resolveRedisStoreOptions } = await import("../src/options.js");
