@@ -2,8 +2,9 @@ import { setImmediate as tick } from "node:timers/promises";
 import { type Emulator, startEmulator } from "@polar-oauth/emulator";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unsealWith } from "../security/support/seals.js";
 import { type Cluster, startCluster } from "../support/cluster.js";
-import { signIn, TestBrowser } from "../support/kit.js";
+import { signIn, TEST_SESSION_SECRET, TestBrowser } from "../support/kit.js";
 import { redisServerAvailable, startRedisServer, type TestRedis } from "../support/redis-server.js";
 
 const JSON_ACCEPT = { accept: "application/json" };
@@ -164,6 +165,43 @@ describe.runIf(redisServerAvailable())(
       const seal = browser.cookie(cluster.config.session!.cookieName)!.value;
       expect(text).not.toContain(seal);
       expect(text).not.toContain(decodeURIComponent(oldCookie.split("=").slice(1).join("=")));
+    });
+
+    it("a refresh token Polar refuses: one attempt at Polar for 30 requests over the three, each answered 401", async () => {
+      const browser = new TestBrowser();
+      await signIn(browser, { url: cluster.url });
+      const me = await browser.get(`${cluster.url}/auth/me`, JSON_ACCEPT);
+      const { accessTokenExpiresAt } = (await me.json()) as { accessTokenExpiresAt: number };
+      const seal = browser.cookie(cluster.config.session!.cookieName)!.value;
+      const { refreshToken } = (await unsealWith(
+        decodeURIComponent(seal),
+        TEST_SESSION_SECRET,
+      )) as {
+        refreshToken: string;
+      };
+      const revoked = await fetch(`${emulator.url}/v1/oauth2/revoke`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          token: refreshToken,
+          token_type_hint: "refresh_token",
+          client_id: cluster.config.clientId,
+          client_secret: cluster.config.clientSecret!.reveal(),
+        }),
+      });
+      expect(revoked.status).toBe(200);
+      cluster.advanceClock((accessTokenExpiresAt + 120) * 1000 - Date.now());
+      emulator.resetStats();
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          browser.clone().get(`${cluster.url}/api/token`, JSON_ACCEPT),
+        ),
+      );
+      expect(new Set(answers.map((a) => a.headers.get("x-instance")))).toEqual(
+        new Set(["0", "1", "2"]),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(30).fill(401));
+      expect(emulator.stats().tokenGrants.refresh_token).toBe(1);
     });
 
     it("a callback replayed on another instance is refused there, before any call to Polar", async () => {

@@ -43,8 +43,9 @@ export interface RefreshOutcome {
  * cookie*. Sealing once per refresh (not once per request) means a client replaying an old
  * cookie inside the window cannot mint distinct valid cookies nor churn the session cache.
  *
- * Across instances, the `coordinator` runs the refresh once and passes the rotated tokens to
- * the others sealed with the session secret (`sealer`), bound to the refresh token's hash:
+ * Across instances, the `coordinator` runs the refresh once and passes the rotated tokens (or
+ * Polar's refusal) to the others sealed with the session secret (`sealer`), bound to the
+ * refresh token's hash:
  * whoever reads the shared store learns no token, and cannot move one session's tokens into
  * another. Each instance then seals its own session cookie once.
  */
@@ -83,14 +84,25 @@ export function createTokenRefresher(options: {
     const sealed = await coordinator.run(
       key,
       async () => {
-        const tokens = await exchange(refreshToken);
-        return sealer.sealNow({ purpose: SHARED_PURPOSE, key, ...tokens }, graceMs / 1000 + 60);
+        const ttl = graceMs / 1000 + 60;
+        try {
+          const tokens = await exchange(refreshToken);
+          return sealer.sealNow({ purpose: SHARED_PURPOSE, key, ...tokens }, ttl);
+        } catch (error) {
+          // Polar refused the token: hand that on too, so no other instance asks again.
+          if (error instanceof PolarSessionEndedError)
+            return sealer.sealNow({ purpose: SHARED_PURPOSE, key, refused: true }, ttl);
+          throw error;
+        }
       },
       graceMs,
     );
     const opened = sealer.open(sealed)?.value as
-      | (Partial<RefreshedTokens> & { purpose?: unknown; key?: unknown })
+      | (Partial<RefreshedTokens> & { purpose?: unknown; key?: unknown; refused?: unknown })
       | undefined;
+    if (opened?.purpose === SHARED_PURPOSE && opened.key === key && opened.refused === true) {
+      throw new PolarSessionEndedError("the refresh token was refused");
+    }
     if (
       opened?.purpose !== SHARED_PURPOSE ||
       opened.key !== key ||
