@@ -37,7 +37,9 @@ export interface RefreshOutcome {
 
 /**
  * Refreshes access tokens with **one request per refresh token**. Polar rotates refresh
- * tokens and refuses a second use, so concurrent requests of one user share the same refresh;
+ * tokens and refuses a second use (`RefreshTokenGrant.revoke_old_credential` and
+ * `authenticate_refresh_token` in Polar's `server/polar/oauth2/grants/refresh_token.py`), so
+ * concurrent requests of one user share the same refresh;
  * requests that arrive shortly after with the old cookie (before the browser stored the new
  * one) get the same outcome from a short grace cache: the same tokens *and the same sealed
  * cookie*. Sealing once per refresh (not once per request) means a client replaying an old
