@@ -27,6 +27,7 @@ export const SERVER_KINDS = [
   "express-bare",
   "express-noop",
   "express-kit",
+  "express-kit-redis",
   "express-eoc",
   "express-passport",
   "koa-bare",
@@ -41,6 +42,8 @@ export interface ServerConfigure {
   clientId: string;
   clientSecret: string;
   sessionSecret: string;
+  /** The bench's own redis-server, for `express-kit-redis`. */
+  redisUrl?: string | undefined;
 }
 
 /** Answer to `{ type: "stats" }`. */

@@ -2,6 +2,7 @@
 import type { UpstreamBudget } from "./budget.js";
 import type { MemoryResult } from "./memory.js";
 import type { MicroResult } from "./micro.js";
+import type { MultiInstanceResult } from "./multi-instance.js";
 
 /** One autocannon measurement of one entry in one round. */
 export interface Measurement {
@@ -53,6 +54,8 @@ export interface BenchReport {
   roundTrip: { logins: number; meanMs: number; p95Ms: number; minMs: number; maxMs: number };
   budgets: UpstreamBudget[];
   memory: MemoryResult;
+  /** Absent when no redis-server was available. */
+  multiInstance?: MultiInstanceResult | undefined;
   seconds: number;
 }
 
@@ -94,6 +97,28 @@ export function targetsOf(report: BenchReport): Target[] {
     ratio("Express + kit ≥ 2× express-openid-connect", "express-kit", "express-eoc", 2),
     ratio("Express + kit ≥ 2× express-session + passport", "express-kit", "express-passport", 2),
     ratio("Koa + kit ≥ 0.80× bare Koa", "koa-kit", "koa", 0.8),
+    ...(report.multiInstance
+      ? [
+          ratio(
+            "Express + kit + Redis store ≥ 0.80× bare Express",
+            "express-kit-redis",
+            "express",
+            0.8,
+          ),
+          {
+            name: "Revocation propagation p99 ≤ 100 ms (3 instances)",
+            kind: "ratio" as const,
+            measured: `${report.multiInstance.propagation.p99Ms.toFixed(2)} ms`,
+            met: report.multiInstance.propagation.p99Ms <= 100,
+          },
+          {
+            name: "One refresh at Polar for 60 requests over 3 instances",
+            kind: "count" as const,
+            measured: String(report.multiInstance.storm.refreshes),
+            met: report.multiInstance.storm.refreshes === 1,
+          },
+        ]
+      : []),
     ratio("kit /auth/login ≥ express-openid-connect /login", "login-kit", "login-eoc", 1),
     {
       name: "Upstream call budget exact (both adapters)",
@@ -188,7 +213,16 @@ export function renderMarkdown(report: BenchReport): string {
   };
   table(
     "GET /dashboard, signed in",
-    ["express", "express-noop", "express-kit", "express-eoc", "express-passport", "koa", "koa-kit"],
+    [
+      "express",
+      "express-noop",
+      "express-kit",
+      "express-kit-redis",
+      "express-eoc",
+      "express-passport",
+      "koa",
+      "koa-kit",
+    ],
     "× bare framework",
   );
   table("Start a sign-in (302 to Polar)", ["login-kit", "login-eoc"], "× express-openid-connect");
@@ -206,6 +240,16 @@ export function renderMarkdown(report: BenchReport): string {
       `Floor on Express: a no-op \`app.use\` middleware plus a no-op route guard (the kit's shape, nothing inside) runs at ${floor.toFixed(2)}× bare Express, ` +
         `${ratioOf(report, "express-noop", "express-passport").toFixed(2)}× express-session + passport and ${ratioOf(report, "express-noop", "express-eoc").toFixed(2)}× express-openid-connect; ` +
         `the kit itself runs at ${ratioOf(report, "express-kit", "express-noop").toFixed(2)}× that floor.`,
+    );
+    lines.push("");
+  }
+
+  const several = report.multiInstance;
+  if (several) {
+    lines.push(
+      `Several instances (three: Express, Koa, Express, behind a round-robin proxy, one local redis-server, \`@polar-oauth/redis\`): ` +
+        `revocation reaches every instance's mirror in p50 ${several.propagation.p50Ms.toFixed(2)} ms, p99 ${several.propagation.p99Ms.toFixed(2)} ms, max ${several.propagation.maxMs.toFixed(2)} ms (${several.propagation.samples} revocations); ` +
+        `a refresh storm of ${several.storm.requests} concurrent requests with an expired token, spread over the three, made ${several.storm.refreshes} refresh at Polar, ${several.storm.distinctTokens} distinct access token, latency p50 ${several.storm.p50Ms.toFixed(1)} ms, p99 ${several.storm.p99Ms.toFixed(1)} ms (all answered in ${several.storm.wallMs.toFixed(1)} ms).`,
     );
     lines.push("");
   }

@@ -17,6 +17,7 @@ import { Secret } from "@polar-oauth/core";
 import { completeAuthorization, type Emulator, startEmulator } from "@polar-oauth/emulator";
 import { createSessionStore } from "../../packages/core/src/session/store.js";
 import { TestBrowser } from "../support/browser.js";
+import { redisServerAvailable, startRedisServer } from "../support/redis-server.js";
 import { budgetViolations, measureUpstreamBudget, type UpstreamBudget } from "./budget.js";
 import type { CannonResult } from "./cannon.js";
 import {
@@ -28,6 +29,11 @@ import {
 } from "./fixtures.js";
 import type { MemoryResult } from "./memory.js";
 import type { MicroResult } from "./micro.js";
+import {
+  type MultiInstanceResult,
+  measureMultiInstance,
+  multiInstanceViolations,
+} from "./multi-instance.js";
 import {
   type BenchServer,
   choosePinning,
@@ -135,6 +141,15 @@ const ENTRIES: EntrySpec[] = [
     signIn: kitSession,
   },
   {
+    id: "express-kit-redis",
+    label: "Express + polar-oauth, Redis store",
+    server: "express-kit-redis",
+    path: "/dashboard",
+    baseline: "express",
+    expect: "json",
+    signIn: kitSession,
+  },
+  {
     id: "express-eoc",
     label: "Express + express-openid-connect",
     server: "express-eoc",
@@ -201,15 +216,20 @@ async function main() {
   );
 
   const emulator = await startEmulator({ issuer: "self", rateLimits: false });
+  // The Redis store's entries need a redis-server of the bench's own (installed by .ci/run).
+  const redis = redisServerAvailable() ? await startRedisServer() : undefined;
+  if (!redis)
+    log("no redis-server: the Redis store's entries and multi-instance figures are skipped");
   const servers = new Map<ServerKind, BenchServer>();
   try {
+    const available = ENTRIES.filter((e) => redis || e.server !== "express-kit-redis");
     const wanted = settings.only
-      ? ENTRIES.filter(
+      ? available.filter(
           (e) =>
             settings.only!.includes(e.id) ||
-            settings.only!.some((id) => ENTRIES.find((x) => x.id === id)?.baseline === e.id),
+            settings.only!.some((id) => available.find((x) => x.id === id)?.baseline === e.id),
         )
-      : ENTRIES;
+      : available;
     // Started together (each pinned to the server core; idle once up), measured one at a time.
     await Promise.all(
       SERVER_KINDS.filter((kind) => wanted.some((e) => e.server === kind)).map(async (kind) => {
@@ -218,7 +238,12 @@ async function main() {
           : [];
         servers.set(
           kind,
-          await startServer(kind, pinning, (url) => configure(emulator, kind, url), nodeArgs),
+          await startServer(
+            kind,
+            pinning,
+            (url) => configure(emulator, kind, url, redis?.url),
+            nodeArgs,
+          ),
         );
       }),
     );
@@ -341,6 +366,18 @@ async function main() {
     for (const framework of ["express", "koa"] as const)
       budgets.push(await measureUpstreamBudget(emulator, framework, { logins: 3, concurrent: 50 }));
 
+    let multiInstance: MultiInstanceResult | undefined;
+    if (redis) {
+      log("multi-instance: revocation propagation and a cross-instance refresh storm");
+      multiInstance = await measureMultiInstance(emulator, redis.url, {
+        revocations: settings.smoke ? 50 : 500,
+        concurrent: 60,
+      });
+      log(
+        `propagation p50 ${multiInstance.propagation.p50Ms.toFixed(2)} ms, p99 ${multiInstance.propagation.p99Ms.toFixed(2)} ms; storm: ${multiInstance.storm.refreshes} refresh, p50 ${multiInstance.storm.p50Ms.toFixed(1)} ms, p99 ${multiInstance.storm.p99Ms.toFixed(1)} ms`,
+      );
+    }
+
     log(`memory: ${settings.cookies} distinct session cookies through the read path`);
     const memory = await runChild<MemoryResult>(
       "./memory.ts",
@@ -377,6 +414,7 @@ async function main() {
       roundTrip,
       budgets,
       memory,
+      multiInstance,
       seconds: (performance.now() - started) / 1000,
     };
     const markdown = renderMarkdown(report);
@@ -400,6 +438,9 @@ async function main() {
         .filter((r) => r.wrongResponses > 0)
         .map((r) => `${r.label}: ${r.wrongResponses} unexpected responses`),
       ...budgets.flatMap((b) => budgetViolations(b).map((v) => `budget (${b.framework}): ${v}`)),
+      ...(multiInstance ? multiInstanceViolations(multiInstance) : []).map(
+        (v) => `multi-instance: ${v}`,
+      ),
     ];
     const targets = targetsOf(report);
     const missed = targets.filter((t) => t.kind === "ratio" && !t.met);
@@ -413,6 +454,7 @@ async function main() {
   } finally {
     for (const server of servers.values()) await server.stop().catch(() => {});
     await emulator.close();
+    await redis?.close();
   }
 }
 
@@ -422,7 +464,12 @@ function profileDir(settings: Settings, kind: ServerKind): string {
 }
 
 /** Registers the OAuth client a server needs at the emulator, for its origin. */
-async function configure(emulator: Emulator, kind: ServerKind, url: string) {
+async function configure(
+  emulator: Emulator,
+  kind: ServerKind,
+  url: string,
+  redisUrl: string | undefined,
+) {
   const callback = kind === "express-eoc" ? `${url}/callback` : `${url}/auth/callback`;
   const client = await emulator.registerClient({
     client_name: `bench ${kind}`,
@@ -434,6 +481,7 @@ async function configure(emulator: Emulator, kind: ServerKind, url: string) {
     clientId: client.client_id,
     clientSecret: client.client_secret ?? "",
     sessionSecret: BENCH_SESSION_SECRET,
+    redisUrl,
   };
 }
 

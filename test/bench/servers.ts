@@ -16,6 +16,7 @@ import type { AddressInfo } from "node:net";
 import { definePolarConfig, type PolarConfig } from "@polar-oauth/core";
 import * as polarExpress from "@polar-oauth/express";
 import * as polarKoa from "@polar-oauth/koa";
+import { createRedisStore } from "@polar-oauth/redis";
 import express from "express";
 import { auth as eocAuth } from "express-openid-connect";
 import expressSession from "express-session";
@@ -92,6 +93,19 @@ function expressKit(origin: string, c: ServerConfigure): Listener {
   return app as unknown as Listener;
 }
 
+/** The kit with the Redis store: a signed-in request checks revocation in the local mirror. */
+async function expressKitRedis(origin: string, c: ServerConfigure): Promise<Listener> {
+  if (!c.redisUrl) throw new Error("express-kit-redis needs the bench's redis-server");
+  const store = createRedisStore({ url: c.redisUrl, prefix: "bench:" });
+  await store.ready;
+  const app = express();
+  app.use(polarExpress.polarAuth(kitConfig(origin, c), { logger: quietLogger, store }));
+  app.get("/dashboard", polarExpress.requireAuth(), (req, res) => {
+    res.json({ sub: req.polar.session?.user.sub });
+  });
+  return app as unknown as Listener;
+}
+
 function expressEoc(origin: string, c: ServerConfigure): Listener {
   const app = express();
   app.use(
@@ -157,7 +171,7 @@ function koaKit(origin: string, c: ServerConfigure): Listener {
   return app.callback();
 }
 
-function build(kind: ServerKind, origin: string, c: ServerConfigure): Listener {
+function build(kind: ServerKind, origin: string, c: ServerConfigure): Listener | Promise<Listener> {
   switch (kind) {
     case "express-bare":
       return expressBare();
@@ -165,6 +179,8 @@ function build(kind: ServerKind, origin: string, c: ServerConfigure): Listener {
       return expressNoop();
     case "express-kit":
       return expressKit(origin, c);
+    case "express-kit-redis":
+      return expressKitRedis(origin, c);
     case "express-eoc":
       return expressEoc(origin, c);
     case "express-passport":
@@ -192,8 +208,10 @@ async function main() {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   process.on("message", (message: { type: string }) => {
     if (message.type === "configure") {
-      server.on("request", build(kind, origin, message as ServerConfigure));
-      send({ type: "ready" });
+      Promise.resolve(build(kind, origin, message as ServerConfigure)).then((listener) => {
+        server.on("request", listener);
+        send({ type: "ready" });
+      });
     } else if (message.type === "stats") {
       const cpu = process.cpuUsage();
       const stats: ServerStats = {

@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { completeAuthorization, type Emulator, startEmulator } from "@polar-oauth/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisServerAvailable, startRedisServer, type TestRedis } from "../support/redis-server.js";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -24,6 +25,9 @@ const EXAMPLES = [
   { pkg: "core", load: () => import("./core-example.js"), signedOut: "Signed out" },
   { pkg: "express", load: () => import("./express-example.js"), signedOut: "Sign in with Polar" },
   { pkg: "koa", load: () => import("./koa-example.js"), signedOut: "Sign in with Polar" },
+  ...(redisServerAvailable()
+    ? [{ pkg: "redis", load: () => import("./redis-example.js"), signedOut: "Sign in with Polar" }]
+    : []),
 ];
 
 describe.each(EXAMPLES)("the $pkg README", ({ pkg, load, signedOut }) => {
@@ -53,7 +57,13 @@ describe.each(EXAMPLES)("the $pkg README", ({ pkg, load, signedOut }) => {
       POLAR_SCOPES: "openid email orders:read",
       SESSION_SECRET: "readme-session-secret-0123456789abcdef",
     });
-    const { server } = (await load()) as { server: Server };
+    // The Redis example gets a redis-server of its own.
+    const redis: TestRedis | undefined = pkg === "redis" ? await startRedisServer() : undefined;
+    if (redis) process.env.REDIS_URL = redis.url;
+    const { server, store } = (await load()) as {
+      server: Server;
+      store?: { close(): Promise<void> };
+    };
     try {
       expect(await (await fetch(base)).text()).toContain(signedOut);
       const login = await fetch(`${base}/auth/login`, { redirect: "manual" });
@@ -82,6 +92,9 @@ describe.each(EXAMPLES)("the $pkg README", ({ pkg, load, signedOut }) => {
     } finally {
       server.closeAllConnections();
       server.close();
+      await store?.close();
+      await redis?.close();
+      if (redis) delete process.env.REDIS_URL;
     }
   });
 });

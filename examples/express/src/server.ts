@@ -6,6 +6,7 @@ import {
   PolarSessionEndedError,
 } from "@polar-oauth/core";
 import { polarAuth, requireAuth } from "@polar-oauth/express";
+import { createRedisStore, type RedisStore } from "@polar-oauth/redis";
 import express from "express";
 import { dashboardPage, homePage, LOGO_SVG } from "./pages.js";
 import { dashboardData, organizationsAnswer } from "./polar-data.js";
@@ -17,12 +18,17 @@ function notStarting(error: unknown): never {
 }
 
 let config: PolarConfig;
+// With REDIS_URL set, every instance of this app shares sign-in state through Redis
+// (revocation, refresh, replay protection): run as many as you like behind a load balancer.
+let store: RedisStore | undefined;
 try {
   config = loadPolarConfig();
+  store = process.env.REDIS_URL ? createRedisStore() : undefined;
 } catch (error) {
   notStarting(error);
 }
-const auth = polarAuth(config, { loginErrorPath: "/" });
+await store?.ready.catch(notStarting);
+const auth = polarAuth(config, { loginErrorPath: "/", store });
 const app = express();
 app.use(auth);
 
@@ -60,7 +66,8 @@ app.get("/api/polar/userinfo", requireAuth(), async (req, res) => {
     res.status(answer.status).json(await answer.json());
   } catch (error) {
     const code = error instanceof PolarError ? error.code : "UNEXPECTED";
-    res.status(code === "SESSION_ENDED" ? 401 : 502).json({ error: code });
+    const status = code === "SESSION_ENDED" ? 401 : code === "STORE_UNAVAILABLE" ? 503 : 502;
+    res.status(status).json({ error: code });
   }
 });
 

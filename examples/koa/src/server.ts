@@ -6,6 +6,7 @@ import {
   PolarSessionEndedError,
 } from "@polar-oauth/core";
 import { polarAuth, requireAuth } from "@polar-oauth/koa";
+import { createRedisStore, type RedisStore } from "@polar-oauth/redis";
 import Koa from "koa";
 import { dashboardPage, homePage, LOGO_SVG } from "./pages.js";
 import { dashboardData, organizationsAnswer } from "./polar-data.js";
@@ -17,12 +18,17 @@ function notStarting(error: unknown): never {
 }
 
 let config: PolarConfig;
+// With REDIS_URL set, every instance of this app shares sign-in state through Redis
+// (revocation, refresh, replay protection): run as many as you like behind a load balancer.
+let store: RedisStore | undefined;
 try {
   config = loadPolarConfig();
+  store = process.env.REDIS_URL ? createRedisStore() : undefined;
 } catch (error) {
   notStarting(error);
 }
-const auth = polarAuth(config, { loginErrorPath: "/" });
+await store?.ready.catch(notStarting);
+const auth = polarAuth(config, { loginErrorPath: "/", store });
 const protect = requireAuth();
 const app = new Koa();
 app.use(auth);
@@ -64,7 +70,7 @@ app.use(async (ctx, next) => {
         ctx.body = await answer.json();
       } catch (error) {
         const code = error instanceof PolarError ? error.code : "UNEXPECTED";
-        ctx.status = code === "SESSION_ENDED" ? 401 : 502;
+        ctx.status = code === "SESSION_ENDED" ? 401 : code === "STORE_UNAVAILABLE" ? 503 : 502;
         ctx.body = { error: code };
       }
     });

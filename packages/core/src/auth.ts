@@ -15,7 +15,7 @@ import {
   PolarSessionEndedError,
   type RefreshedTokens,
 } from "./flow/refresh.js";
-import { createReplayGuard, createTransactionCookies } from "./flow/transaction.js";
+import { createTransactionCookies } from "./flow/transaction.js";
 import { renderLoginErrorPage } from "./http/pages.js";
 import type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
 import { type PolarSession, toPolarSession } from "./session/data.js";
@@ -23,6 +23,7 @@ import type { SessionRevocationStore } from "./session/revocation.js";
 import { createSealer } from "./session/seal.js";
 import { createSessionStore, type SessionRead } from "./session/store.js";
 import { type RegistrationCheck, verifyRegistration } from "./startup-check.js";
+import { memoryReplayGuard } from "./state/store.js";
 
 /** What a request sees: the signed-in session (if any) and a way to get a fresh access token. */
 export interface PolarRequestContext {
@@ -36,9 +37,10 @@ export interface PolarRequestContext {
   readonly sessionId: string | undefined;
   /**
    * The access token, refreshed first if it expires within 60 s (one refresh per refresh
-   * token in this process; the rotated tokens are saved to the cookie). Throws
-   * `PolarSessionEndedError` when signed out or when Polar refuses the refresh, having cleared
-   * the session.
+   * token in this process, or across instances with a shared `store`; the rotated tokens are
+   * saved to the cookie). Throws `PolarSessionEndedError` when signed out or when Polar refuses
+   * the refresh, having cleared the session, and `PolarStoreUnavailableError` (status 503) when
+   * the shared store cannot coordinate the refresh.
    */
   getAccessToken(): Promise<string>;
   /**
@@ -78,7 +80,7 @@ export interface PolarAuth {
   context(request: AuthRequest, setCookie: SetCookie): Promise<PolarRequestContext>;
   /**
    * Ends a session server-side: every copy of its cookie is refused from now on. Needs the
-   * `revocation` option (throws `PolarConfigError` without it); the id comes from
+   * `revocation` option or a `store` with revocation (throws `PolarConfigError` without); the id comes from
    * `PolarRequestContext.sessionId`. Errors of the store reach the caller.
    */
   revokeSession(sessionId: string): Promise<void>;
@@ -113,6 +115,16 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
     me: `${basePath}/me`,
   };
   const logger = options.logger ?? consoleLogger;
+  if (options.store && options.revocation) {
+    throw new PolarConfigError([
+      {
+        variable: "revocation",
+        problem: "is set together with `store`, which brings its own revocation.",
+        fix: "Drop the `revocation` option; the `store` revokes sessions for every instance.",
+      },
+    ]);
+  }
+  const revocation = options.store ? options.store.revocation : options.revocation;
   const client = createOidcClient(config, { fetch: options.fetch });
   const session = config.session;
   const flow: FlowContext = {
@@ -133,7 +145,7 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
       rollingIntervalSeconds:
         options.rollingIntervalSeconds ??
         Math.min(3600, Math.floor(session.idleTimeoutSeconds / 10)),
-      revocation: failClosed(options.revocation, logger),
+      revocation: failClosed(revocation, logger, now),
     }),
     transactions: createTransactionCookies({
       sealer: createSealer(session.secrets),
@@ -142,8 +154,14 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
       secure,
       now,
     }),
-    replay: createReplayGuard(now),
-    refresher: createTokenRefresher({ client, now }),
+    replay: options.store?.replay ?? memoryReplayGuard(now),
+    store: options.store,
+    refresher: createTokenRefresher({
+      client,
+      now,
+      sealer: createSealer(session.secrets, now),
+      coordinator: options.store?.refresh,
+    }),
   };
 
   const report = (error: PolarError) => {
@@ -248,19 +266,16 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
     },
 
     async revokeSession(sessionId) {
-      if (!options.revocation) {
+      if (!revocation) {
         throw new PolarConfigError([
           {
             variable: "revocation",
             problem: "is not set, so sessions cannot be ended server-side.",
-            fix: "Pass a SessionRevocationStore as the `revocation` option (memoryRevocationStore() for one process; Redis or a database for several).",
+            fix: "Pass a SessionRevocationStore as the `revocation` option (memoryRevocationStore() for one process), or a shared `store` for several (@polar-oauth/redis).",
           },
         ]);
       }
-      await options.revocation.revoke(
-        sessionId,
-        Math.floor(now() / 1000) + session.absoluteTimeoutSeconds,
-      );
+      await revocation.revoke(sessionId, Math.floor(now() / 1000) + session.absoluteTimeoutSeconds);
     },
 
     async context(request, setCookie) {
@@ -388,15 +403,18 @@ class RequestContext implements PolarRequestContext {
  * The app's revocation store, made safe to call on every request: if it fails (Redis down),
  * the session counts as ended (fail closed: a stolen cookie must not outlive an outage of the
  * very store meant to kill it), and a failed revoke on logout still clears the cookie. Only
- * the error's code or name is logged: a store's message may hold a connection string.
+ * the error's code or name is logged: a store's message may hold a connection string. An
+ * outage is logged once per 10 seconds, not once per request.
  */
 function failClosed(
   store: SessionRevocationStore | undefined,
   logger: PolarLogger,
+  now: () => number,
 ): SessionRevocationStore | undefined {
   if (!store) return undefined;
   const why = (error: unknown) =>
     (error as { code?: string })?.code ?? (error as Error)?.name ?? "error";
+  let loggedAt = Number.NEGATIVE_INFINITY;
   return {
     async revoke(sessionId, untilEpochSeconds) {
       try {
@@ -411,9 +429,12 @@ function failClosed(
       try {
         return await store.isRevoked(sessionId);
       } catch (error) {
-        logger.error(
-          `the revocation store is unavailable (${why(error)}); treating the session as ended.`,
-        );
+        if (now() - loggedAt >= 10_000) {
+          loggedAt = now();
+          logger.error(
+            `the revocation store is unavailable (${why(error)}); treating sessions as ended.`,
+          );
+        }
         return true;
       }
     },

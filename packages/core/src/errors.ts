@@ -140,3 +140,21 @@ export class PolarInsufficientScopeError extends PolarError {
     this.grantedScopes = grantedScopes;
   }
 }
+
+/**
+ * The shared state store (`store` option: Redis, say) cannot be used right now. Sign-ins and
+ * refreshes answer 503 with `Retry-After`; `status` and `headers` are set so Express's and
+ * Koa's default error handlers answer the same when an app lets it through.
+ */
+export class PolarStoreUnavailableError extends PolarError {
+  readonly status = 503;
+  readonly expose = true;
+  readonly retryAfterSeconds: number;
+  readonly headers: Record<string, string>;
+
+  constructor(reason: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super("STORE_UNAVAILABLE", `The shared session store is unavailable: ${reason}.`, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 5;
+    this.headers = { "retry-after": String(this.retryAfterSeconds) };
+  }
+}

@@ -9,3 +9,10 @@ export { SESSION_COOKIE_CACHE_CONTROL } from "./http/types.js";
 export type { PolarOrganization, PolarSession, PolarUser } from "./session/data.js";
 export { memoryRevocationStore, type SessionRevocationStore } from "./session/revocation.js";
 export * from "./setup.js";
+export {
+  localRefreshCoordinator,
+  memoryReplayGuard,
+  type PolarStateStore,
+  type RefreshCoordinator,
+  type ReplayGuard,
+} from "./state/store.js";

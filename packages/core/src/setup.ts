@@ -22,6 +22,7 @@ export {
   PolarError,
   PolarInsufficientScopeError,
   PolarRateLimitError,
+  PolarStoreUnavailableError,
   PolarUnreachableError,
   RedirectUriMismatchError,
   RegistrationMismatchError,

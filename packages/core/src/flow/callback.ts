@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as oidc from "openid-client";
 import type { AuthRequest, AuthResponse } from "../http/types.js";
 import type { PolarUser, SessionData } from "../session/data.js";
@@ -5,6 +6,7 @@ import { type FlowContext, redirect } from "./context.js";
 import { PolarLoginError, toLoginError } from "./login-error.js";
 import type { PolarLogin } from "./options.js";
 import { resolveOrganization } from "./organization.js";
+import { TRANSACTION_TTL_SECONDS } from "./transaction.js";
 
 /** Largest session cookie the kit will set (browsers drop cookies over 4096 bytes). */
 export const MAX_SESSION_COOKIE_BYTES = 4000;
@@ -44,7 +46,10 @@ export async function completeLogin(
     throw new PolarLoginError(hadCookie ? "transaction_invalid" : "transaction_missing");
   }
   if (transaction.state !== state) throw new PolarLoginError("state_mismatch");
-  if (!flow.replay.claim(state)) throw new PolarLoginError("replayed_callback");
+  const claim = createHash("sha256").update(state).digest("base64url");
+  if (!(await flow.replay.claim(claim, TRANSACTION_TTL_SECONDS))) {
+    throw new PolarLoginError("replayed_callback");
+  }
 
   const configuration = await flow.client();
   if (query.getAll("iss").includes("")) {

@@ -2,9 +2,10 @@ import type * as oidc from "openid-client";
 import type { PolarConfig } from "../config/schema.js";
 import type { AuthResponse } from "../http/types.js";
 import type { SessionStore } from "../session/store.js";
+import type { PolarStateStore, ReplayGuard } from "../state/store.js";
 import type { PolarAuthOptions, PolarLogger } from "./options.js";
 import type { createTokenRefresher } from "./refresh.js";
-import type { createReplayGuard, TransactionCookies } from "./transaction.js";
+import type { TransactionCookies } from "./transaction.js";
 
 /** The routes the kit answers, as absolute paths. */
 export interface PolarRoutes {
@@ -27,7 +28,9 @@ export interface FlowContext {
   client: () => Promise<oidc.Configuration>;
   sessions: SessionStore;
   transactions: TransactionCookies;
-  replay: ReturnType<typeof createReplayGuard>;
+  replay: ReplayGuard;
+  /** The shared state store, when the app passed one (`store` option). */
+  store: PolarStateStore | undefined;
   refresher: ReturnType<typeof createTokenRefresher>;
 }
 

@@ -1,5 +1,10 @@
 import * as oidc from "openid-client";
-import { PolarError, PolarRateLimitError, PolarUnreachableError } from "../errors.js";
+import {
+  PolarError,
+  PolarRateLimitError,
+  PolarStoreUnavailableError,
+  PolarUnreachableError,
+} from "../errors.js";
 import { parseRetryAfter } from "../http.js";
 
 /** Why a sign-in failed, as a stable code (sent as `error` on the error redirect). */
@@ -17,6 +22,7 @@ export type LoginFailure =
   | "organization_unresolved"
   | "polar_unreachable"
   | "polar_rate_limited"
+  | "store_unavailable"
   | "login_rejected";
 
 const REASONS: Record<LoginFailure, string> = {
@@ -35,10 +41,15 @@ const REASONS: Record<LoginFailure, string> = {
   organization_unresolved: "Polar did not say which organization you chose. Please start again.",
   polar_unreachable: "Polar could not be reached. Please try again in a moment.",
   polar_rate_limited: "Polar is rate limiting sign-ins.",
+  store_unavailable: "Signing in is unavailable for a moment. Please try again shortly.",
   login_rejected: "This account is not allowed to sign in here.",
 };
 
-/** A failed sign-in: a code, a reason safe to show, and the HTTP status to answer with (always 4xx). */
+/**
+ * A failed sign-in: a code, a reason safe to show, and the HTTP status to answer with: 4xx,
+ * except 503 (with `Retry-After`) while the shared state store is down (nothing the user or
+ * Polar did wrong, and a retry will work).
+ */
 export class PolarLoginError extends PolarError {
   readonly failure: LoginFailure;
   readonly status: number;
@@ -53,7 +64,8 @@ export class PolarLoginError extends PolarError {
       options.retryAfterSeconds === undefined ? "" : ` Retry after ${options.retryAfterSeconds} s.`;
     super(`LOGIN_${failure.toUpperCase()}`, `${reason}${retry}`);
     this.failure = failure;
-    this.status = failure === "polar_rate_limited" ? 429 : 400;
+    this.status =
+      failure === "polar_rate_limited" ? 429 : failure === "store_unavailable" ? 503 : 400;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.detail = options.detail;
   }
@@ -88,6 +100,17 @@ export function toLoginError(error: unknown, step?: string): PolarLoginError {
   if (error instanceof PolarRateLimitError) {
     return new PolarLoginError("polar_rate_limited", {
       retryAfterSeconds: error.retryAfterSeconds,
+    });
+  }
+  // By code as well: a store package may bring its own copy of core's error classes.
+  if (
+    error instanceof PolarStoreUnavailableError ||
+    (error as { code?: unknown } | undefined)?.code === "STORE_UNAVAILABLE"
+  ) {
+    const retry = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    return new PolarLoginError("store_unavailable", {
+      retryAfterSeconds: typeof retry === "number" ? retry : 5,
+      detail: (error as Error).message,
     });
   }
   if (error instanceof PolarUnreachableError) {

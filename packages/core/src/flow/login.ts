@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as oidc from "openid-client";
+import { PolarStoreUnavailableError } from "../errors.js";
 import type { AuthRequest, AuthResponse } from "../http/types.js";
 import { type FlowContext, redirect } from "./context.js";
 import { safeReturnTo } from "./return-to.js";
@@ -29,6 +30,9 @@ export async function beginLogin(
       if (current.setCookie) cookies.push(current.setCookie);
       return redirect(returnTo, cookies);
     }
+  }
+  if (flow.store?.available?.() === false) {
+    throw new PolarStoreUnavailableError("the store reports itself disconnected");
   }
   const configuration = await flow.client();
   const state = oidc.randomState();

@@ -2,6 +2,7 @@ import type { PolarError } from "../errors.js";
 import type { SubType } from "../registration/schema.js";
 import type { PolarOrganization, PolarUser } from "../session/data.js";
 import type { SessionRevocationStore } from "../session/revocation.js";
+import type { PolarStateStore } from "../state/store.js";
 
 /** What `onLogin` receives: the verified user and the fresh tokens. */
 export interface PolarLogin {
@@ -48,8 +49,17 @@ export interface PolarAuthOptions {
   onError?: (error: PolarError) => void;
   /** Default: console, prefixed `[polar-oauth]`. */
   logger?: PolarLogger;
-  /** Server-side revocation of ended sessions (see {@link SessionRevocationStore}). */
+  /**
+   * Server-side revocation of ended sessions (see {@link SessionRevocationStore}). With a
+   * `store`, use the store's instead (setting both is a configuration error).
+   */
   revocation?: SessionRevocationStore;
+  /**
+   * State shared by every instance of the app: revocation, refresh coordination and replay
+   * protection in one object (e.g. `@polar-oauth/redis`'s `createRedisStore`). Default: all
+   * three per process.
+   */
+  store?: PolarStateStore;
   /** Unsealed sessions kept in memory. Default 10,000; 0 disables the cache. */
   sessionCacheSize?: number;
   /** Re-issue the session cookie at most this often (seconds). Default min(1 h, idle timeout / 10). */

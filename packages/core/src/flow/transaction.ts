@@ -116,29 +116,3 @@ export function createTransactionCookies(options: {
     },
   };
 }
-
-/**
- * Remembers which login states were already redeemed in this process, until their
- * transaction would have expired anyway, so a replayed callback is refused even if the
- * browser (or an attacker) still holds the transaction cookie.
- */
-export function createReplayGuard(now: () => number, maxEntries = 50_000) {
-  const used = new Map<string, number>();
-  return {
-    /** Records the state; false when it was already used. */
-    claim(state: string): boolean {
-      const t = now();
-      const key = createHash("sha256").update(state).digest("base64");
-      const until = used.get(key);
-      if (until !== undefined && until > t) return false;
-      used.set(key, t + TRANSACTION_TTL_SECONDS * 1000);
-      if (used.size > maxEntries) {
-        for (const [k, exp] of used) {
-          if (exp <= t || used.size > maxEntries) used.delete(k);
-          else break;
-        }
-      }
-      return true;
-    },
-  };
-}

@@ -1,0 +1,229 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { PolarConfigError, PolarStoreUnavailableError } from "@polar-oauth/core";
+import { createClient } from "redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  redisServerAvailable,
+  startRedisServer,
+  type TestRedis,
+} from "../../../test/support/redis-server.js";
+import { createRedisStore, type RedisStore } from "../src/index.js";
+
+/** Polls `check` until it holds (a wait, not a timing assertion); fails after 10 s. */
+async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await sleep(5);
+  }
+}
+
+const revoked = async (store: RedisStore, sid: string) => {
+  try {
+    return await store.revocation.isRevoked(sid);
+  } catch {
+    return "unavailable" as const;
+  }
+};
+
+describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-server", () => {
+  let redis: TestRedis;
+  const stores: RedisStore[] = [];
+  const open = async (prefix = "t:") => {
+    const store = createRedisStore({ url: redis.url, prefix, refreshPollMs: 5 });
+    stores.push(store);
+    await store.ready;
+    return store;
+  };
+
+  /** Waits until some instance holds the refresh lock for `key`. */
+  const lockTaken = async (key: string) => {
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    await eventually(async () => (await raw.exists(`t:refresh:lock:${key}`)) === 1, "lock taken");
+    await raw.close();
+  };
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await redis?.close();
+  });
+
+  it("revocation: a session revoked on one instance is refused by the others, and by one started later", async () => {
+    const [a, b] = [await open(), await open()];
+    const sid = randomBytes(16).toString("base64url");
+    expect(await b.revocation.isRevoked(sid)).toBe(false);
+    await a.revocation.revoke(sid, Math.floor(Date.now() / 1000) + 3600);
+    expect(await a.revocation.isRevoked(sid)).toBe(true);
+    await eventually(async () => (await revoked(b, sid)) === true, "b's mirror gets it");
+    const late = await open();
+    expect(await late.revocation.isRevoked(sid)).toBe(true);
+    // Entries past their session's expiry are gone.
+    const old = randomBytes(16).toString("base64url");
+    await a.revocation.revoke(old, Math.floor(Date.now() / 1000) - 10);
+    const later = await open();
+    expect(await later.revocation.isRevoked(old)).toBe(false);
+  });
+
+  it("keys live under the prefix; a revoked entry holds the session id only", async () => {
+    const store = await open("app-one:");
+    const sid = randomBytes(16).toString("base64url");
+    await store.revocation.revoke(sid, Math.floor(Date.now() / 1000) + 60);
+    await store.replay.claim("state-hash", 600);
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    const keys = await raw.keys("app-one:*");
+    expect(keys.sort()).toEqual(["app-one:replay:state-hash", "app-one:revoked"]);
+    expect(await raw.zScore("app-one:revoked", sid)).toBeGreaterThan(Date.now() / 1000);
+    await raw.close();
+  });
+
+  it("replay: a state claimed on one instance is refused on another, for the transaction's lifetime", async () => {
+    const [a, b] = [await open(), await open()];
+    const key = randomBytes(8).toString("hex");
+    expect(await a.replay.claim(key, 600)).toBe(true);
+    expect(await b.replay.claim(key, 600)).toBe(false);
+    expect(await a.replay.claim(key, 600)).toBe(false);
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    const ttl = await raw.ttl(`t:replay:${key}`);
+    await raw.close();
+    expect(ttl).toBeGreaterThan(500);
+    expect(ttl).toBeLessThanOrEqual(600);
+  });
+
+  it("refresh: concurrent runs on three instances call refresh once and all get its result", async () => {
+    const instances = [await open(), await open(), await open()];
+    const key = randomBytes(8).toString("hex");
+    let calls = 0;
+    const refresh = async () => {
+      calls++;
+      await sleep(50);
+      return `sealed-${calls}`;
+    };
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => instances[i % 3]!.refresh.run(key, refresh, 60_000)),
+    );
+    expect(calls).toBe(1);
+    expect(new Set(results)).toEqual(new Set(["sealed-1"]));
+    // Within the grace window a late caller gets the same result without refreshing.
+    expect(await instances[2]!.refresh.run(key, refresh, 60_000)).toBe("sealed-1");
+    expect(calls).toBe(1);
+  });
+
+  it("refresh: when the winner fails, a waiting instance takes over", async () => {
+    const [a, b] = [await open(), await open()];
+    const key = randomBytes(8).toString("hex");
+    const failing = async () => {
+      await sleep(50);
+      throw new Error("invalid_grant at Polar");
+    };
+    const first = a.refresh.run(key, failing, 60_000);
+    await lockTaken(key);
+    const second = b.refresh.run(key, async () => "sealed-by-b", 60_000);
+    await expect(first).rejects.toThrow("invalid_grant");
+    expect(await second).toBe("sealed-by-b");
+  });
+
+  it("refresh: when the winner died holding the lock, one other instance refreshes after the lock expires", async () => {
+    const store = await open();
+    const key = randomBytes(8).toString("hex");
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    await raw.set(`t:refresh:lock:${key}`, "a-dead-instance", {
+      expiration: { type: "PX", value: 200 },
+    });
+    await raw.close();
+    let calls = 0;
+    const results = await Promise.all(
+      [1, 2, 3].map(() => store.refresh.run(key, async () => `sealed-${++calls}`, 60_000)),
+    );
+    expect(calls).toBe(1);
+    expect(results).toEqual(["sealed-1", "sealed-1", "sealed-1"]);
+  });
+
+  it("refresh: a bounded wait ends in a 503 error when the lock holder never answers", async () => {
+    const store = createRedisStore({
+      url: redis.url,
+      prefix: "t:",
+      refreshWaitMs: 300,
+      refreshLockMs: 5000,
+    });
+    stores.push(store);
+    await store.ready;
+    const key = randomBytes(8).toString("hex");
+    const holder = store.refresh.run(key, () => sleep(1500).then(() => "late"), 60_000);
+    await lockTaken(key);
+    const other = createRedisStore({ url: redis.url, prefix: "t:", refreshWaitMs: 300 });
+    stores.push(other);
+    await other.ready;
+    const error = await other.refresh.run(key, async () => "never", 60_000).catch((e) => e);
+    expect(error).toBeInstanceOf(PolarStoreUnavailableError);
+    expect(error.status).toBe(503);
+    expect(await holder).toBe("late");
+  });
+
+  it("Redis down: checks fail closed and commands answer 503 at once; back up: everything recovers, revocations included", async () => {
+    const [a, b] = [await open(), await open()];
+    const sid = randomBytes(16).toString("base64url");
+    await a.revocation.revoke(sid, Math.floor(Date.now() / 1000) + 3600);
+    await eventually(async () => (await revoked(b, sid)) === true, "b has it");
+
+    await redis.stop();
+    await eventually(() => !a.available() && !b.available(), "both see Redis gone");
+    expect(await revoked(b, "any-session")).toBe("unavailable");
+    const claim = await Promise.resolve(b.replay.claim("k", 600)).catch((e) => e);
+    expect(claim).toBeInstanceOf(PolarStoreUnavailableError);
+    expect(String(claim.message)).not.toContain(String(redis.port));
+    const run = await b.refresh.run("k", async () => "x", 1000).catch((e) => e);
+    expect(run).toBeInstanceOf(PolarStoreUnavailableError);
+
+    await redis.start(); // empty: no persistence
+    await eventually(() => a.available() && b.available(), "both back");
+    expect(await b.revocation.isRevoked("any-session")).toBe(false);
+    // The instances wrote their mirrors back: the revocation survived the empty restart.
+    expect(await b.revocation.isRevoked(sid)).toBe(true);
+    const fresh = await open();
+    expect(await fresh.revocation.isRevoked(sid)).toBe(true);
+    expect(await b.replay.claim(randomBytes(8).toString("hex"), 600)).toBe(true);
+  });
+});
+
+describe("@polar-oauth/redis without a server", () => {
+  it("ready rejects with a 503 error naming no address when nothing answers in startTimeoutMs", async () => {
+    const store = createRedisStore({ url: "redis://127.0.0.1:1", startTimeoutMs: 200 });
+    try {
+      const error = await store.ready.catch((e) => e);
+      expect(error).toBeInstanceOf(PolarStoreUnavailableError);
+      expect(String(error.message)).toMatch(/within 200 ms/);
+      expect(String(error.message)).not.toContain("127.0.0.1");
+      expect(store.available()).toBe(false);
+      expect(() => store.revocation.isRevoked("any")).toThrow(PolarStoreUnavailableError);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("@polar-oauth/redis options", () => {
+  it("names REDIS_URL when it is missing, and hides a malformed URL's value", async () => {
+    const { resolveRedisStoreOptions } = await import("../src/options.js");
+    expect(() => resolveRedisStoreOptions({}, {})).toThrow(/REDIS_URL: is missing/);
+    let error: unknown;
+    try {
+      resolveRedisStoreOptions({}, { REDIS_URL: "http://user:hunter2-secret@host" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PolarConfigError);
+    expect(String((error as Error).message)).toMatch(/REDIS_URL: is not a Redis URL/);
+    expect(String((error as Error).message)).not.toContain("hunter2");
+    expect(resolveRedisStoreOptions({ url: "redis://127.0.0.1:6379" }, {}).prefix).toBe(
+      "polar-oauth:",
+    );
+  });
+});
