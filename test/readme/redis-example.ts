@@ -17,8 +17,8 @@ app.get("/", (req, res) => {
 
 app.get("/orders", requireAuth({ scopes: ["orders:read"] }), async (req, res) => {
   // One refresh at Polar per refresh token, whichever instances the requests reach.
-  const accessToken = await req.polar.getAccessToken();
-  res.json({ user: req.polar.session?.user, tokenLength: accessToken.length });
+  const orders = await req.polar.api.orders.list({ limit: 10 });
+  res.json({ user: req.polar.session?.user, orders: orders.pagination.total_count });
 });
 
 await auth.ready;
