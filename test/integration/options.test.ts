@@ -81,6 +81,19 @@ describe.each(FRAMEWORKS)("options through %s", (framework) => {
     expect((await browser.get(`${app.url}/account/me`)).status).toBe(401);
   });
 
+  it("the kit's answers without a body send none (a redirect, a JSON logout's 204)", async () => {
+    const app = await start();
+    const login = await fetch(`${app.url}/auth/login`, { redirect: "manual" });
+    expect(login.status).toBe(302);
+    expect(await login.text()).toBe("");
+    const out = await fetch(`${app.url}/auth/logout`, {
+      method: "POST",
+      headers: { accept: "application/json" },
+    });
+    expect(out.status).toBe(204);
+    expect(await out.text()).toBe("");
+  });
+
   it("afterLoginPath without returnTo, afterLogoutPath after sign-out", async () => {
     const app = await start({}, { afterLoginPath: "/welcome", afterLogoutPath: "/goodbye" });
     const browser = new TestBrowser();
