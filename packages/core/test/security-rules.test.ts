@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
+import type { FlowContext } from "../src/flow/context.js";
+import { guard } from "../src/flow/guard.js";
 import { safeReturnTo } from "../src/flow/return-to.js";
 import { cookieNameFor, readCookie, serializeCookie } from "../src/http/cookies.js";
 import { createPolarAuth, definePolarConfig } from "../src/index.js";
 import { isLocalHttpHost, validateRedirectUri } from "../src/redirect-uri/validate.js";
+import type { PolarSession } from "../src/session/data.js";
 
 /**
  * The small rules the security of the kit rests on, pinned exactly: what the mutation run
@@ -62,6 +65,25 @@ describe("the logout guard (core)", () => {
       error: "unauthenticated",
       login: "/auth/login?returnTo=%2Fdashboard",
     });
+  });
+});
+
+describe("the scope guard (core)", () => {
+  it("names only the required scopes that were not granted", () => {
+    const flow = { appOrigin: APP, routes: { login: "/auth/login" } } as unknown as FlowContext;
+    const session = { scopes: ["openid", "orders:read"] } as unknown as PolarSession;
+    const denial = guard(flow, { method: "GET", url: "/orders", headers: {} }, session, [
+      "orders:read",
+      "orders:write",
+    ]);
+    expect(denial?.status).toBe(403);
+    expect(JSON.parse(String(denial?.body))).toEqual({
+      error: "insufficient_scope",
+      missing: ["orders:write"],
+    });
+    expect(guard(flow, { method: "GET", url: "/orders", headers: {} }, session, ["openid"])).toBe(
+      undefined,
+    );
   });
 });
 
