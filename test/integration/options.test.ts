@@ -6,7 +6,7 @@ import * as polarExpress from "@polar-oauth/express";
 import * as polarKoa from "@polar-oauth/koa";
 import express, { type NextFunction, type Request, type Response } from "express";
 import Koa from "koa";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   collectingLogger,
   hostileConfig,
@@ -17,6 +17,7 @@ import {
 import { type HostilePolar, startHostilePolar } from "../security/support/hostile-polar.js";
 import { FRAMEWORKS, type Framework } from "../support/apps.js";
 import { jsonOf } from "../support/browser.js";
+import { closeAfterEach } from "../support/close-after-each.js";
 
 /**
  * The options an app sets (basePath, afterLoginPath, afterLogoutPath, allowGetLogout, data
@@ -29,10 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => hostile.close());
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const closers = closeAfterEach();
 
 /** Serves `listener` on a free port of 127.0.0.1. */
 async function serve(listener: RequestListener): Promise<string> {

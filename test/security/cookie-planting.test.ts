@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FRAMEWORKS } from "../support/apps.js";
+import { closeAfterEach } from "../support/close-after-each.js";
 import { hostileSignIn, SESSION_SECRET, startHostileApp, TestBrowser } from "./support/harness.js";
 import { type HostilePolar, startHostilePolar } from "./support/hostile-polar.js";
 import { JarBrowser } from "./support/jar-browser.js";
@@ -20,10 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => hostile.close());
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const closers = closeAfterEach();
 
 /** Login at the app, Polar's authorize (as `user`), and the callback URL it sends back. */
 async function startLogin(browser: JarBrowser, user: string): Promise<URL> {

@@ -3,9 +3,10 @@ import {
   memoryRevocationStore,
   type SessionRevocationStore,
 } from "@polar-oauth/core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FRAMEWORKS } from "../support/apps.js";
 import { jsonOf } from "../support/browser.js";
+import { closeAfterEach } from "../support/close-after-each.js";
 import {
   hostileConfig,
   hostileSignIn,
@@ -28,10 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => hostile.close());
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const closers = closeAfterEach();
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;

@@ -7,8 +7,9 @@ import * as polarExpress from "@polar-oauth/express";
 import * as polarKoa from "@polar-oauth/koa";
 import express from "express";
 import Koa from "koa";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FRAMEWORKS, type Framework } from "../support/apps.js";
+import { closeAfterEach } from "../support/close-after-each.js";
 import {
   collectingLogger,
   hostileConfig,
@@ -38,10 +39,7 @@ beforeAll(async () => {
 });
 afterAll(() => hostile.close());
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const closers = closeAfterEach();
 
 const DAY = 86_400;
 /** Long sessions, so the fake clock can pass the access token's 10-day expiry. */
