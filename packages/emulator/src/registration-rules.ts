@@ -28,11 +28,15 @@ const BLOCKED_SCHEMES = new Set(["javascript:", "data:", "vbscript:", "file:", "
 function ipv4(host: string): number[] | undefined {
   const parts = host.split(".");
   if (parts.length !== 4) return undefined;
-  const bytes = parts.map((part) => (/^\d{1,3}$/.test(part) ? Number(part) : Number.NaN));
+  const bytes = parts.map((part) => (/^(0|[1-9]\d{0,2})$/.test(part) ? Number(part) : Number.NaN));
   return bytes.every((b) => b >= 0 && b <= 255) ? bytes : undefined;
 }
 
-/** Python's `IPv4Address.is_private`, which Polar uses to allow plain-http redirect URIs. */
+/**
+ * Python's `IPv4Address.is_private`, which Polar uses to allow plain-http redirect URIs, as
+ * Python 3.14 (Polar's server/Dockerfile) has it: 192.0.0/24 except .9 and .10, and no octet
+ * with a leading zero.
+ */
 export function isPrivateIPv4(host: string): boolean {
   const b = ipv4(host);
   if (!b) return false;
@@ -43,7 +47,7 @@ export function isPrivateIPv4(host: string): boolean {
     a === 127 ||
     (a === 169 && c === 254) ||
     (a === 172 && c >= 16 && c <= 31) ||
-    (a === 192 && c === 0 && d === 0 && (e < 8 || e === 170 || e === 171)) ||
+    (a === 192 && c === 0 && d === 0 && e !== 9 && e !== 10) ||
     (a === 192 && c === 0 && d === 2) ||
     (a === 192 && c === 168) ||
     (a === 198 && (c === 18 || c === 19)) ||

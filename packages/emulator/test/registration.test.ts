@@ -25,6 +25,9 @@ describe("redirect URI rules", () => {
     "http://localhostevil/callback",
     "http://localhost./callback",
     "http://8.8.8.8/callback",
+    // Python 3.14's is_private leaves these two out of 192.0.0.0/24 (Lib/ipaddress.py).
+    "http://192.0.0.9/callback",
+    "http://192.0.0.10/callback",
     "http://[::1]/callback",
     "https://example.com/callback#fragment",
     "javascript:alert(1)",
@@ -59,6 +62,8 @@ describe("redirect URI rules", () => {
     // Polar's AnyUrl keeps userinfo, and nothing in its code rejects it (schemas.py).
     ["https://user@example.com/callback", "https://user@example.com/callback"],
     ["http://169.254.1.1/cb", "http://169.254.1.1/cb"],
+    // The rest of 192.0.0.0/24 is private in Python 3.14 (older Pythons had only /29 and .170/31).
+    ["http://192.0.0.100/cb", "http://192.0.0.100/cb"],
     ["com.example.app:/oauth", "com.example.app:/oauth"],
   ];
   it.each(accepted)("accepts %s and stores %s", async (uri, stored) => {

@@ -2,13 +2,15 @@ const UNUSABLE_SCHEMES = new Set(["javascript:", "data:", "vbscript:", "file:", 
 
 /**
  * Python's `IPv4Address(host).is_private`, which Polar's `_is_localhost`
- * (server/polar/oauth2/schemas.py) uses to allow plain http: 0/8, 10/8, 127/8, 169.254/16,
- * 172.16/12, 192.0.0/24 (mostly), 192.0.2/24, 192.168/16, 198.18/15, 198.51.100/24,
- * 203.0.113/24 and 240/4.
+ * (server/polar/oauth2/schemas.py) uses to allow plain http. Polar runs Python 3.14
+ * (server/Dockerfile), whose `Lib/ipaddress.py` lists 0/8, 10/8, 127/8, 169.254/16,
+ * 172.16/12, 192.0.0/24 except 192.0.0.9 and 192.0.0.10, 192.0.2/24, 192.168/16,
+ * 198.18/15, 198.51.100/24, 203.0.113/24 and 240/4 (older Pythons had only 192.0.0/29 and
+ * 192.0.0.170/31 of 192.0.0/24). Like Python, a leading zero is not an address.
  */
 export function isPythonPrivateIPv4(host: string): boolean {
   const parts = host.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p))) return false;
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p))) return false;
   const [a, b, c, d] = parts.map(Number) as [number, number, number, number];
   if ([a, b, c, d].some((n) => n > 255)) return false;
   return (
@@ -17,7 +19,7 @@ export function isPythonPrivateIPv4(host: string): boolean {
     a === 127 ||
     (a === 169 && b === 254) ||
     (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 0 && c === 0 && (d < 8 || d === 170 || d === 171)) ||
+    (a === 192 && b === 0 && c === 0 && d !== 9 && d !== 10) ||
     (a === 192 && b === 0 && c === 2) ||
     (a === 192 && b === 168) ||
     (a === 198 && (b === 18 || b === 19)) ||
