@@ -35,14 +35,19 @@ const rows = [];
 const survivors = [];
 let detected = 0;
 let valid = 0;
+let ignored = 0;
 for (const [file, { source, mutants }] of Object.entries(report.files).sort()) {
   const fileValid = mutants.filter((m) => VALID.has(m.status));
   const fileDetected = fileValid.filter((m) => DETECTED.has(m.status));
+  const fileIgnored = mutants.filter((m) => m.status === "Ignored").length;
   detected += fileDetected.length;
   valid += fileValid.length;
+  ignored += fileIgnored;
   const score = fileValid.length ? (100 * fileDetected.length) / fileValid.length : 100;
   const alive = fileValid.filter((m) => !DETECTED.has(m.status));
-  rows.push(`| ${file} | ${score.toFixed(1)} | ${fileDetected.length} | ${alive.length} |`);
+  rows.push(
+    `| ${file} | ${score.toFixed(1)} | ${fileDetected.length} | ${alive.length} | ${fileIgnored} |`,
+  );
   for (const mutant of alive) {
     const key = keyOf(file, mutant, source);
     survivors.push({
@@ -65,9 +70,11 @@ const lines = [
   `**Mutation score: ${total.toFixed(1)}%** (${detected} of ${valid} mutants detected; threshold ${THRESHOLD}%),`,
   `over the ${rows.length} file(s) this run mutated (\`mutate\` in \`stryker.config.json\`, or \`--mutate\` for a partial run).`,
   `Survivors: ${survivors.length}, of which ${unjustified.length} without a reason.`,
+  `Not counted: ${ignored} static mutants (module-level code that runs while the tests load; \`ignoreStatic\`,`,
+  "because each would rerun every test).",
   "",
-  "| file | score % | detected | survived or not covered |",
-  "| --- | ---: | ---: | ---: |",
+  "| file | score % | detected | survived or not covered | static (ignored) |",
+  "| --- | ---: | ---: | ---: | ---: |",
   ...rows,
   "",
   "## Survivors",
