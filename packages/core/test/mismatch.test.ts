@@ -89,6 +89,38 @@ describe("explainRedirectUriMismatch", () => {
     expect(mismatch.differences.join("\n")).toMatch(words);
   });
 
+  it.each([
+    [
+      "https://example.com/callback?a=1",
+      "https://example.com/callback?a=2",
+      ["query: yours is ?a=1, registered is ?a=2"],
+    ],
+    ["https://example.com", REGISTERED, ["path: yours is /, registered is /callback"]],
+    [REGISTERED, "https://example.com", ["path: yours is /callback, registered is /"]],
+    [
+      "https://example.com:443/callback",
+      REGISTERED,
+      [
+        "they differ only in spelling: yours is https://example.com:443/callback, registered is https://example.com/callback",
+      ],
+    ],
+    // RFC 8252's private-use scheme has a path but no authority (no "//").
+    [
+      "com.example.app:/oauth2redirect",
+      "com.example.app:/oauth2callback",
+      ["path: yours is /oauth2redirect, registered is /oauth2callback"],
+    ],
+    [
+      "http:localhost:3000/auth/callback",
+      "http://localhost:3000/auth/callback",
+      [
+        "they differ only in spelling: yours is http:localhost:3000/auth/callback, registered is http://localhost:3000/auth/callback",
+      ],
+    ],
+  ])("explains %s against %s in exactly these words", (configured, registered, differences) => {
+    expect(explain(configured, [registered]).differences).toEqual(differences);
+  });
+
   it("explains Polar's trailing slash after a bare host", () => {
     const mismatch = explain("https://example.com", ["https://example.com/"]);
     expect(mismatch.differences).toEqual([
