@@ -144,6 +144,14 @@ describe("explainRedirectUriMismatch", () => {
       "https://[2001:4860::ab]:8443/callback",
       ["host letter case: yours is [2001:4860::AB], registered is [2001:4860::ab]"],
     ],
+    // Hosts that differ beyond letter case but parse the same (IDN): only the spelling differs.
+    [
+      "https://bücher.example/callback",
+      "https://xn--bcher-kva.example/callback",
+      [
+        "they differ only in spelling: yours is https://bücher.example/callback, registered is https://xn--bcher-kva.example/callback",
+      ],
+    ],
     // A URL in the query of a URI without authority is not its host or path.
     [
       "com.example.app:/cb?from=https://Example.com/a",
