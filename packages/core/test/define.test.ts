@@ -165,6 +165,44 @@ describe("definePolarConfig: invalid options", () => {
     expect(issueFor(error, "session.secrets").problem).toMatch(/missing/);
   });
 
+  it("refuses an empty scope list, as an array or a string", () => {
+    for (const scopes of [[], " "]) {
+      const error = configErrorOf(() => definePolarConfig({ ...MINIMAL, scopes }));
+      expect(error.issues).toEqual([
+        {
+          variable: "scopes",
+          problem: "is empty.",
+          fix: 'Set scopes to space-separated Polar scopes, e.g. "openid profile email".',
+        },
+      ]);
+    }
+  });
+
+  it("refuses scopes that are neither a string nor an array, inventing no scope", () => {
+    const error = configErrorOf(() => defineUnchecked({ ...MINIMAL, scopes: 42 }));
+    expect(error.issues.map((i) => `${i.variable}: ${i.problem}`)).toEqual([
+      "scopes: Invalid input.",
+      "scopes: is empty.",
+    ]);
+  });
+
+  it("applies the transport rule to a PolarServer object, quoting its URL", () => {
+    const error = configErrorOf(() =>
+      definePolarConfig({
+        ...MINIMAL,
+        server: { kind: "custom", url: "http://polar.example.com", metadata: undefined },
+      }),
+    );
+    expect(error.issues).toEqual([
+      {
+        variable: "server",
+        problem:
+          "http://polar.example.com uses plain http on a host that is not loopback: the client secret and tokens would cross the network in clear.",
+        fix: "Set server to an https URL, or run the emulator on loopback (http://127.0.0.1:4000).",
+      },
+    ]);
+  });
+
   it("refuses a secret together with authMethod none", () => {
     const error = configErrorOf(() =>
       definePolarConfig({ ...MINIMAL, clientSecret: new Secret("x"), authMethod: "none" }),

@@ -55,6 +55,9 @@ describe("validateRedirectUri: refused", () => {
     ["https://user@example.com/callback", "development", /userinfo/],
     ["https://user:pass@example.com/callback", "development", /userinfo/],
     ["http://localhost@evil.com/cb", "development", /userinfo/],
+    // Only a password, written without "//" (the URL parser still reads userinfo).
+    ["https::pass@example.com/callback", "development", /userinfo/],
+    ["https:/:pass@example.com/callback", "development", /userinfo/],
     ["https://*.example.com/cb", "development", /wildcard/],
     ["https://*.example.com/cb", "production", /wildcard/],
     // Polar matches exactly: a `*` anywhere would be a literal, never a wildcard.

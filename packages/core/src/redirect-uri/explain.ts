@@ -59,8 +59,8 @@ function describeDifferences(yours: string, theirs: string): string[] {
   if (a.port !== b.port) {
     out.push(`port: yours is ${a.port || "the default"}, registered is ${b.port || "the default"}`);
   }
-  const pathA = rawPath(yours);
-  const pathB = rawPath(theirs);
+  const pathA = rawPath(yours, a);
+  const pathB = rawPath(theirs, b);
   if (pathA !== pathB) out.push(describePath(pathA, pathB));
   if (a.search !== b.search) {
     if (a.search && !b.search) {
@@ -110,8 +110,11 @@ function rawHost(uri: string): string {
   return (m?.[1] ?? "").replace(/^.*@/, "").replace(/:\d+$/, "");
 }
 
-/** Path as written, without query or fragment ("" for a bare host). */
-function rawPath(uri: string): string {
+/**
+ * Path as written, without query or fragment ("" for a bare host); without an authority
+ * (`com.example.app:/cb`, `http:host/cb`), the parsed path.
+ */
+function rawPath(uri: string, url: URL): string {
   const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/i.exec(uri);
-  return m?.[1] ?? "";
+  return m?.[1] ?? url.pathname;
 }
