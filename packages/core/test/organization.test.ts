@@ -152,6 +152,79 @@ describe("resolveOrganization (once, at the callback)", () => {
     expect(JSON.stringify(error)).not.toContain(TOKEN);
   });
 
+  it.each([
+    ["the API answers without items", { status: 200, body: { pagination: {} } }],
+    ["the API lists only items without a string id", listing([{ id: 7, name: "Acme" }, null])],
+  ] as const)("refuses the sign-in when %s: it listed 0 organizations", async (_case, answer) => {
+    const server = await startPolar({ organizations: answer });
+    const { config, configuration } = setup(server, "none", "openid organizations:read");
+    const error = await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolarLoginError);
+    expect(error).toMatchObject({
+      failure: "organization_unresolved",
+      detail: "the organizations API listed 0 organizations, expected 1",
+    });
+  });
+
+  it("introspection without an organizations list: the log detail says it listed none", async () => {
+    const server = await startPolar({
+      introspect: { status: 200, body: { active: true, sub_type: "user", sub: "alice" } },
+    });
+    const { config, configuration } = setup(server, "client_secret_post", "openid");
+    const error = await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      failure: "organization_unresolved",
+      detail: "introspection listed no organizations, expected 1",
+    });
+  });
+
+  it("a failed introspection fails the sign-in, the log detail naming the step", async () => {
+    const server = await startPolar({
+      introspect: { status: 500, body: { error: "server_error" } },
+    });
+    const { config, configuration } = setup(server, "client_secret_post", "openid");
+    const error = await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolarLoginError);
+    expect(error).toMatchObject({
+      failure: "token_exchange_failed",
+      status: 400,
+      detail: "introspection: OAUTH_RESPONSE_IS_NOT_CONFORM (500 from /v1/oauth2/introspect)",
+    });
+  });
+
+  it("introspection's organization is kept when the API does not list it (id only)", async () => {
+    const server = await startPolar({
+      introspect: introspection([ACME.id]),
+      organizations: listing([{ id: "other", name: "Other", slug: "other" }]),
+    });
+    const { config, configuration } = setup(
+      server,
+      "client_secret_post",
+      "openid organizations:read",
+    );
+    expect(
+      await resolveOrganization(config, configuration, TOKEN, config.scopes, undefined),
+    ).toEqual({ id: ACME.id });
+  });
+
   it("a refusal from the organizations API fails the sign-in with a 4xx, never the token", async () => {
     const server = await startPolar({
       organizations: { status: 403, body: { error: "insufficient_scope" } },
