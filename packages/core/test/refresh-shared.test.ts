@@ -50,6 +50,31 @@ describe("a refresh result handed over by another instance", () => {
   });
 
   it.each([
+    ["a string", "openid email", "openid email"],
+    ["not a string", 5, undefined],
+  ])("keeps its scope when it is %s", async (_what, scope, kept) => {
+    const sealer = createSealer([secret(SECRET)]);
+    const { refresher } = refresherWith((key) =>
+      sealer.sealNow({ purpose: "polar-refresh", key, ...tokens, scope }, 120),
+    );
+    const outcome = await refresher.refresh("rt-old", async () => "cookie");
+    expect(outcome.tokens).toEqual({ ...tokens, scope: kept });
+  });
+
+  it("a refusal sealed for this refresh token ends the session without asking Polar", async () => {
+    const sealer = createSealer([secret(SECRET)]);
+    const { refresher, calls } = refresherWith((key) =>
+      sealer.sealNow({ purpose: "polar-refresh", key, refused: true }, 120),
+    );
+    const error = await refresher.refresh("rt-old", async () => "cookie").catch((e) => e);
+    expect(error).toMatchObject({
+      code: "SESSION_ENDED",
+      message: "The Polar session ended: the refresh token was refused. Sign in again.",
+    });
+    expect(calls()).toBe(0);
+  });
+
+  it.each<[string, (key: string) => string]>([
     [
       "sealed for another refresh token",
       (_key: string) =>
@@ -68,6 +93,29 @@ describe("a refresh result handed over by another instance", () => {
       (key: string) => createSealer([secret(SECRET)]).sealNow({ key, ...tokens }, 120),
     ],
     ["not a seal", () => "at-new"],
+    ...(["accessToken", "refreshToken", "expiresAt"] as const).map(
+      (field) =>
+        [
+          `its ${field} is missing`,
+          (key: string) =>
+            createSealer([secret(SECRET)]).sealNow(
+              { purpose: "polar-refresh", key, ...tokens, [field]: undefined },
+              120,
+            ),
+        ] as [string, (key: string) => string],
+    ),
+    [
+      "a refusal sealed for another refresh token",
+      (_key: string) =>
+        createSealer([secret(SECRET)]).sealNow(
+          { purpose: "polar-refresh", key: hashOf("rt-someone-else"), refused: true },
+          120,
+        ),
+    ],
+    [
+      "a refusal in another kind of seal",
+      (key: string) => createSealer([secret(SECRET)]).sealNow({ key, refused: true }, 120),
+    ],
   ])("is refused when %s", async (_what, shared) => {
     const { refresher, calls } = refresherWith(shared);
     let sealed = 0;
@@ -90,8 +138,16 @@ afterEach(async () => {
   tokenEndpoint = undefined;
 });
 
-/** What a refresh of "rt-old" throws against a token endpoint at `url` (0.3 s timeout). */
-async function refreshError(url: string): Promise<unknown> {
+/** A refresher against a token endpoint at `url` (0.3 s timeout), on the clock `now`. */
+function refresherAt(
+  url: string,
+  options: {
+    now?: () => number;
+    graceSeconds?: number;
+    maxEntries?: number;
+    coordinator?: RefreshCoordinator;
+  } = {},
+) {
   const configuration = new oidc.Configuration(
     { issuer: url, token_endpoint: `${url}/v1/oauth2/token` },
     "polar_ci_refresh",
@@ -99,12 +155,20 @@ async function refreshError(url: string): Promise<unknown> {
   );
   oidc.allowInsecureRequests(configuration);
   configuration.timeout = 0.3;
-  const refresher = createTokenRefresher({
+  const now = options.now ?? Date.now;
+  return createTokenRefresher({
+    ...options,
     client: async () => configuration,
-    now: Date.now,
-    sealer: createSealer([secret(SECRET)]),
+    now,
+    sealer: createSealer([secret(SECRET)], now),
   });
-  return refresher.refresh("rt-old", async () => "cookie").catch((e: unknown) => e);
+}
+
+/** What a refresh of "rt-old" throws against a token endpoint at `url`. */
+async function refreshError(url: string): Promise<unknown> {
+  return refresherAt(url)
+    .refresh("rt-old", async () => "cookie")
+    .catch((e: unknown) => e);
 }
 
 describe("a refresh Polar refuses or does not answer: a typed error with an exact message", () => {
@@ -190,5 +254,207 @@ describe("a refresh Polar refuses or does not answer: a typed error with an exac
       message: "Polar server unreachable at token endpoint: connection failed.",
       url: "token endpoint",
     });
+  });
+});
+
+/** A token endpoint that rotates as Polar does: refresh n answers at-n and rt-n. */
+async function rotatingTokenEndpoint(answer?: (n: number) => Answer | undefined) {
+  let n = 0;
+  tokenEndpoint = await startLocalServer(() => {
+    n++;
+    return (
+      answer?.(n) ?? {
+        status: 200,
+        body: {
+          access_token: `at-${n}`,
+          refresh_token: `rt-${n}`,
+          token_type: "Bearer",
+          expires_in: 900,
+          scope: "openid email",
+        },
+      }
+    );
+  });
+  return tokenEndpoint;
+}
+
+/** A clock in milliseconds that only moves when told. */
+function manualClock() {
+  let t = 1_800_000_000_000;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+/** Seals the outcome as a cookie naming its access token, counting the seals. */
+function cookieSealer() {
+  const sealed: string[] = [];
+  const seal = async (t: { accessToken: string }) => {
+    sealed.push(t.accessToken);
+    return `session=${t.accessToken}`;
+  };
+  return { seal, sealed };
+}
+
+/** Instances sharing results as the Redis coordinator does: a result is kept, a throw is not. */
+function sharedResults(): RefreshCoordinator {
+  const results = new Map<string, string>();
+  return {
+    async run(key, refresh) {
+      const ready = results.get(key);
+      if (ready) return ready;
+      const sealed = await refresh();
+      results.set(key, sealed);
+      return sealed;
+    },
+  };
+}
+
+describe("one request per refresh token", () => {
+  it("returns the rotated tokens, expiring after expires_in, and the cookie sealed with them", async () => {
+    const polar = await rotatingTokenEndpoint();
+    const clock = manualClock();
+    const { seal } = cookieSealer();
+    const outcome = await refresherAt(polar.url, clock).refresh("rt-old", seal);
+    expect(outcome).toEqual({
+      tokens: {
+        accessToken: "at-1",
+        refreshToken: "rt-1",
+        expiresAt: 1_800_000_000 + 900,
+        scope: "openid email",
+      },
+      setCookie: "session=at-1",
+    });
+    expect(new URLSearchParams(polar.requests[0]?.body).get("refresh_token")).toBe("rt-old");
+  });
+
+  it("an answer without a new refresh token or expires_in keeps the old one and lasts an hour", async () => {
+    const polar = await rotatingTokenEndpoint(() => ({
+      status: 200,
+      body: { access_token: "at-kept", token_type: "Bearer" },
+    }));
+    const clock = manualClock();
+    const outcome = await refresherAt(polar.url, clock).refresh("rt-old", cookieSealer().seal);
+    expect(outcome.tokens).toEqual({
+      accessToken: "at-kept",
+      refreshToken: "rt-old",
+      expiresAt: 1_800_000_000 + 3600,
+      scope: undefined,
+    });
+  });
+
+  it("concurrent refreshes of one token share one request, one seal and one outcome", async () => {
+    const polar = await rotatingTokenEndpoint();
+    const refresher = refresherAt(polar.url);
+    const { seal, sealed } = cookieSealer();
+    const [first, second] = await Promise.all([
+      refresher.refresh("rt-old", seal),
+      refresher.refresh("rt-old", seal),
+    ]);
+    expect(second).toBe(first);
+    expect(polar.requests).toHaveLength(1);
+    expect(sealed).toEqual(["at-1"]);
+  });
+
+  it("the old token gets the same outcome for 60 s, then Polar is asked again", async () => {
+    const polar = await rotatingTokenEndpoint();
+    const clock = manualClock();
+    const refresher = refresherAt(polar.url, clock);
+    const { seal, sealed } = cookieSealer();
+    const first = await refresher.refresh("rt-old", seal);
+    clock.advance(59_999);
+    expect(await refresher.refresh("rt-old", seal)).toBe(first);
+    expect(polar.requests).toHaveLength(1);
+    clock.advance(1);
+    expect((await refresher.refresh("rt-old", seal)).setCookie).toBe("session=at-2");
+    expect(polar.requests).toHaveLength(2);
+    expect(sealed).toEqual(["at-1", "at-2"]);
+  });
+
+  it("graceSeconds sets that window", async () => {
+    const polar = await rotatingTokenEndpoint();
+    const clock = manualClock();
+    const refresher = refresherAt(polar.url, { ...clock, graceSeconds: 5 });
+    const { seal } = cookieSealer();
+    const first = await refresher.refresh("rt-old", seal);
+    clock.advance(4_999);
+    expect(await refresher.refresh("rt-old", seal)).toBe(first);
+    clock.advance(1);
+    expect((await refresher.refresh("rt-old", seal)).setCookie).toBe("session=at-2");
+    expect(polar.requests).toHaveLength(2);
+  });
+
+  it("a failed refresh is not remembered: the next call asks Polar again", async () => {
+    const polar = await rotatingTokenEndpoint((n) =>
+      n === 1 ? { status: 500, body: "oops" } : undefined,
+    );
+    const refresher = refresherAt(polar.url);
+    const { seal } = cookieSealer();
+    const failed = await refresher.refresh("rt-old", seal).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: "POLAR_API_ERROR" });
+    expect((await refresher.refresh("rt-old", seal)).setCookie).toBe("session=at-2");
+    expect(polar.requests).toHaveLength(2);
+  });
+
+  it("beyond maxEntries outcomes, the oldest is forgotten first", async () => {
+    const polar = await rotatingTokenEndpoint();
+    const refresher = refresherAt(polar.url, { maxEntries: 2 });
+    const { seal } = cookieSealer();
+    await refresher.refresh("rt-a", seal);
+    const b = await refresher.refresh("rt-b", seal);
+    const c = await refresher.refresh("rt-c", seal);
+    expect(polar.requests).toHaveLength(3);
+    expect(await refresher.refresh("rt-c", seal)).toBe(c);
+    expect(await refresher.refresh("rt-b", seal)).toBe(b);
+    expect(polar.requests).toHaveLength(3);
+    expect((await refresher.refresh("rt-a", seal)).setCookie).toBe("session=at-4");
+    expect(polar.requests).toHaveLength(4);
+  });
+});
+
+describe("instances sharing a coordinator", () => {
+  it("the rotated tokens reach the other instance, which seals its own cookie: one request", async () => {
+    const polar = await rotatingTokenEndpoint();
+    const coordinator = sharedResults();
+    const one = refresherAt(polar.url, { coordinator });
+    const two = refresherAt(polar.url, { coordinator });
+    const first = await one.refresh("rt-old", async () => "cookie from one");
+    const second = await two.refresh("rt-old", async () => "cookie from two");
+    expect(second.tokens).toEqual(first.tokens);
+    expect(second.setCookie).toBe("cookie from two");
+    expect(polar.requests).toHaveLength(1);
+  });
+
+  it("Polar's refusal reaches the other instance too: SESSION_ENDED there, Polar asked once", async () => {
+    const polar = await rotatingTokenEndpoint(() => ({
+      status: 400,
+      body: { error: "invalid_grant" },
+    }));
+    const coordinator = sharedResults();
+    for (const instance of [
+      refresherAt(polar.url, { coordinator }),
+      refresherAt(polar.url, { coordinator }),
+    ]) {
+      const error = await instance.refresh("rt-old", async () => "cookie").catch((e) => e);
+      expect(error).toMatchObject({
+        code: "SESSION_ENDED",
+        message: "The Polar session ended: the refresh token was refused. Sign in again.",
+      });
+    }
+    expect(polar.requests).toHaveLength(1);
+  });
+
+  it("a result handed over after its seal expired (grace window, a minute, the skew) is refused", async () => {
+    const polar = await rotatingTokenEndpoint();
+    const clock = manualClock();
+    const late: RefreshCoordinator = {
+      async run(_key, refresh) {
+        const sealed = await refresh();
+        clock.advance(60_000 + 60_000 + 60_000 + 1);
+        return sealed;
+      },
+    };
+    const error = await refresherAt(polar.url, { ...clock, coordinator: late })
+      .refresh("rt-old", async () => "cookie")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolarStoreUnavailableError);
   });
 });
