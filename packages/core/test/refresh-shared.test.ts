@@ -35,6 +35,10 @@ function refresherWith(shared: (key: string) => string) {
   return { refresher, calls: () => ran };
 }
 
+/** What an instance says when the result it was handed does not open: the likely fix included. */
+const UNOPENED =
+  "The shared session store is unavailable: another instance's refresh result could not be opened (is SESSION_SECRET the same on every instance?).";
+
 const tokens = { accessToken: "at-new", refreshToken: "rt-new", expiresAt: 2_000_000_000 };
 
 describe("a refresh result handed over by another instance", () => {
@@ -126,6 +130,7 @@ describe("a refresh result handed over by another instance", () => {
       })
       .catch((e) => e);
     expect(error).toBeInstanceOf(PolarStoreUnavailableError);
+    expect(error.message).toBe(UNOPENED);
     expect(error.status).toBe(503);
     expect(sealed).toBe(0);
     expect(calls()).toBe(0);
@@ -456,5 +461,6 @@ describe("instances sharing a coordinator", () => {
       .refresh("rt-old", async () => "cookie")
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolarStoreUnavailableError);
+    expect((error as Error).message).toBe(UNOPENED);
   });
 });
