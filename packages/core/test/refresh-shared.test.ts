@@ -143,7 +143,7 @@ afterEach(async () => {
   tokenEndpoint = undefined;
 });
 
-/** A refresher against a token endpoint at `url` (0.3 s timeout), on the clock `now`. */
+/** A refresher against a token endpoint at `url`, on the clock `now`. */
 function refresherAt(
   url: string,
   options: {
@@ -151,6 +151,10 @@ function refresherAt(
     graceSeconds?: number;
     maxEntries?: number;
     coordinator?: RefreshCoordinator;
+    /** The app's fetch (the `fetch` option), used for the token endpoint. */
+    fetch?: typeof fetch | undefined;
+    /** Seconds before a request to the token endpoint is abandoned. Default 5. */
+    timeout?: number;
   } = {},
 ) {
   const configuration = new oidc.Configuration(
@@ -159,7 +163,8 @@ function refresherAt(
     "polar_cs_refresh",
   );
   oidc.allowInsecureRequests(configuration);
-  configuration.timeout = 0.3;
+  configuration.timeout = options.timeout ?? 5;
+  if (options.fetch) configuration[oidc.customFetch] = options.fetch as oidc.CustomFetch;
   const now = options.now ?? Date.now;
   return createTokenRefresher({
     ...options,
@@ -169,9 +174,9 @@ function refresherAt(
   });
 }
 
-/** What a refresh of "rt-old" throws against a token endpoint at `url`. */
-async function refreshError(url: string): Promise<unknown> {
-  return refresherAt(url)
+/** What a refresh of "rt-old" throws against a token endpoint at `url` (through `fetch`). */
+async function refreshError(url: string, fetch?: typeof globalThis.fetch): Promise<unknown> {
+  return refresherAt(url, { fetch })
     .refresh("rt-old", async () => "cookie")
     .catch((e: unknown) => e);
 }
@@ -246,10 +251,34 @@ describe("a refresh Polar refuses or does not answer: a typed error with an exac
 
   it("no answer in time: POLAR_UNREACHABLE, no answer in time", async () => {
     tokenEndpoint = await startLocalServer(() => "hang");
-    expect(await refreshError(tokenEndpoint.url)).toMatchObject({
+    const error = await refresherAt(tokenEndpoint.url, { timeout: 0.3 })
+      .refresh("rt-old", async () => "cookie")
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
       code: "POLAR_UNREACHABLE",
       message: "Polar server unreachable at token endpoint: no answer in time.",
       url: "token endpoint",
+    });
+  });
+
+  it("the app's fetch failing with a bare TypeError: POLAR_UNREACHABLE, connection failed", async () => {
+    const failing: typeof fetch = async () => {
+      throw new TypeError("socket hang up");
+    };
+    expect(await refreshError("http://127.0.0.1:9", failing)).toMatchObject({
+      code: "POLAR_UNREACHABLE",
+      message: "Polar server unreachable at token endpoint: connection failed.",
+    });
+  });
+
+  it("the app's fetch throwing its own 429 error (no headers): POLAR_RATE_LIMITED, retry later", async () => {
+    const limited: typeof fetch = async () => {
+      throw Object.assign(new Error("Too Many Requests"), { status: 429 });
+    };
+    expect(await refreshError("http://127.0.0.1:9", limited)).toMatchObject({
+      code: "POLAR_RATE_LIMITED",
+      message: "Polar rate limit on token refresh: retry later.",
+      retryAfterSeconds: undefined,
     });
   });
 
@@ -323,7 +352,8 @@ describe("one request per refresh token", () => {
       tokens: {
         accessToken: "at-1",
         refreshToken: "rt-1",
-        expiresAt: 1_800_000_000 + 900,
+        // openid-client counts expires_in from when the answer arrived (a second may tick).
+        expiresAt: expect.toSatisfy((at: number) => at >= 1_800_000_899 && at <= 1_800_000_900),
         scope: "openid email",
       },
       setCookie: "session=at-1",
