@@ -28,8 +28,14 @@ async function startPolar(answers: { introspect?: Answer; organizations?: Answer
   return polar;
 }
 
-function setup(server: LocalServer, authMethod: "client_secret_post" | "none", scopes: string) {
+function setup(
+  server: LocalServer,
+  authMethod: "client_secret_post" | "none",
+  scopes: string,
+  timeoutMs?: number,
+) {
   const config = definePolarConfig({
+    timeoutMs,
     server: server.url,
     clientId: "polar_ci_org",
     clientSecret: authMethod === "none" ? undefined : "polar_cs_org",
@@ -92,7 +98,43 @@ describe("resolveOrganization (once, at the callback)", () => {
       "/v1/oauth2/introspect",
       "/v1/organizations/",
     ]);
+    expect(server.requests[1]?.url).toBe("/v1/organizations/?limit=100");
     expect(server.requests[1]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(server.requests[1]?.headers.accept).toBe("application/json");
+  });
+
+  it("a public client without organizations:read asks nothing and learns nothing", async () => {
+    const server = await startPolar({ organizations: listing([ACME]) });
+    const { config, configuration } = setup(server, "none", "openid");
+    expect(
+      await resolveOrganization(config, configuration, TOKEN, config.scopes, undefined),
+    ).toBeUndefined();
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("a name or slug over 256 characters, or not a string, is left out; 256 is kept", async () => {
+    const long = "n".repeat(256);
+    const server = await startPolar({
+      organizations: listing([{ id: ACME.id, name: long, slug: `${long}s` }]),
+    });
+    const { config, configuration } = setup(server, "none", "openid organizations:read");
+    expect(
+      await resolveOrganization(config, configuration, TOKEN, config.scopes, undefined),
+    ).toEqual({ id: ACME.id, name: long });
+    await polar?.close();
+    const other = await startPolar({
+      organizations: listing([{ id: ACME.id, name: ["Acme"], slug: 5 }]),
+    });
+    const again = setup(other, "none", "openid organizations:read");
+    expect(
+      await resolveOrganization(
+        again.config,
+        again.configuration,
+        TOKEN,
+        again.config.scopes,
+        undefined,
+      ),
+    ).toEqual({ id: ACME.id });
   });
 
   it("confidential without the scope: the id only, and the API is not asked", async () => {
@@ -133,6 +175,11 @@ describe("resolveOrganization (once, at the callback)", () => {
       { introspect: introspection([ACME.id, "b0bb0000-0000-4000-8000-00000000b001"]) },
     ],
     [
+      "introspection lists an organization that is not a string",
+      "client_secret_post",
+      { introspect: introspection([7 as unknown as string]) },
+    ],
+    [
       "the API lists two (the token was not down-scoped)",
       "none",
       { organizations: listing([ACME, { id: "other", name: "Other", slug: "other" }]) },
@@ -152,6 +199,113 @@ describe("resolveOrganization (once, at the callback)", () => {
     expect(JSON.stringify(error)).not.toContain(TOKEN);
   });
 
+  it.each([
+    ["the API answers without items", { status: 200, body: { pagination: {} } }],
+    ["the API lists only items without a string id", listing([{ id: 7, name: "Acme" }, null])],
+    ["the API answers 200 with an empty body", { status: 200, body: "" }],
+  ] as const)("refuses the sign-in when %s: it listed 0 organizations", async (_case, answer) => {
+    const server = await startPolar({ organizations: answer });
+    const { config, configuration } = setup(server, "none", "openid organizations:read");
+    const error = await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolarLoginError);
+    expect(error).toMatchObject({
+      failure: "organization_unresolved",
+      detail: "the organizations API listed 0 organizations, expected 1",
+    });
+  });
+
+  it("introspection without an organizations list: the log detail says it listed none", async () => {
+    const server = await startPolar({
+      introspect: { status: 200, body: { active: true, sub_type: "user", sub: "alice" } },
+    });
+    const { config, configuration } = setup(server, "client_secret_post", "openid");
+    const error = await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      failure: "organization_unresolved",
+      detail: "introspection listed no organizations, expected 1",
+    });
+  });
+
+  it("a failed introspection fails the sign-in, the log detail naming the step", async () => {
+    const server = await startPolar({
+      introspect: { status: 500, body: { error: "server_error" } },
+    });
+    const { config, configuration } = setup(server, "client_secret_post", "openid");
+    const error = await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolarLoginError);
+    expect(error).toMatchObject({
+      failure: "token_exchange_failed",
+      status: 400,
+      detail: "introspection: OAUTH_RESPONSE_IS_NOT_CONFORM (500 from /v1/oauth2/introspect)",
+    });
+  });
+
+  it("introspection's organization is kept when the API does not list it (id only)", async () => {
+    const server = await startPolar({
+      introspect: introspection([ACME.id]),
+      organizations: listing([{ id: "other", name: "Other", slug: "other" }]),
+    });
+    const { config, configuration } = setup(
+      server,
+      "client_secret_post",
+      "openid organizations:read",
+    );
+    expect(
+      await resolveOrganization(config, configuration, TOKEN, config.scopes, undefined),
+    ).toEqual({ id: ACME.id });
+  });
+
+  it("the organizations call gives up after the configured timeoutMs", async () => {
+    const server = await startLocalServer(() => "hang");
+    polar = server;
+    const { config, configuration } = setup(server, "none", "openid organizations:read", 200);
+    const error = await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      failure: "polar_unreachable",
+      detail: `Polar server unreachable at ${server.url}: no answer within 200 ms.`,
+    });
+  });
+
+  it("the organizations call goes through the app's fetch (a proxy, say)", async () => {
+    const server = await startPolar({});
+    const proxied = await startLocalServer(() => listing([ACME]));
+    const { config, configuration } = setup(server, "none", "openid organizations:read");
+    const viaProxy: typeof fetch = (input, init) =>
+      fetch(String(input).replace(server.url, proxied.url), init);
+    try {
+      expect(
+        await resolveOrganization(config, configuration, TOKEN, config.scopes, viaProxy),
+      ).toEqual(ACME);
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it("a refusal from the organizations API fails the sign-in with a 4xx, never the token", async () => {
     const server = await startPolar({
       organizations: { status: 403, body: { error: "insufficient_scope" } },
@@ -166,6 +320,7 @@ describe("resolveOrganization (once, at the callback)", () => {
     ).catch((e: unknown) => e)) as PolarLoginError;
     expect(error).toBeInstanceOf(PolarLoginError);
     expect(error.status).toBeLessThan(500);
+    expect(error.detail).toBe("organizations: POLAR_API_ERROR");
     expect(`${error.message} ${error.detail}`).not.toContain(TOKEN);
   });
 });
