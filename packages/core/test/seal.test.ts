@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createCipheriv, createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, it } from "vitest";
 import { readCookie } from "../src/http/cookies.js";
@@ -22,6 +22,37 @@ const clock = () => nowMs;
 const advance = (seconds: number) => {
   nowMs += seconds * 1000;
 };
+
+/**
+ * An iron seal built by hand from its parts (iron's algorithm, written out here): the MAC is
+ * valid for whatever the parts say, so a test can show what the sealer refuses beyond the MAC.
+ */
+function handSeal(
+  password: string,
+  parts: {
+    prefix?: string;
+    salt?: string;
+    iv?: Buffer;
+    plaintext?: string;
+    expiration?: string;
+    macSalt?: string;
+  } = {},
+): string {
+  const {
+    prefix = "Fe26.2",
+    salt = "a1".repeat(32),
+    iv = Buffer.alloc(16, 7),
+    plaintext = JSON.stringify({ user: "alice" }),
+    expiration = "",
+    macSalt = "b2".repeat(32),
+  } = parts;
+  const key = (s: string) => pbkdf2Sync(password, s, 1, 32, "sha1");
+  const cipher = createCipheriv("aes-256-cbc", key(salt), iv.length === 16 ? iv : Buffer.alloc(16));
+  const encrypted = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  const base = `${prefix}*${idOf(password)}*${salt}*${iv.toString("base64url")}*${encrypted.toString("base64url")}*${expiration}`;
+  const mac = createHmac("sha256", key(macSalt)).update(base).digest("base64url");
+  return `${base}*${macSalt}*${mac}~2`;
+}
 
 describe("iron seals (sealer)", () => {
   it("reads what iron-session seals and iron-session reads what it seals", async () => {
@@ -72,6 +103,74 @@ describe("iron seals (sealer)", () => {
     expect(sealer.open(seal)?.value).toEqual({ user: "alice" });
   });
 
+  it("refuses a seal with a valid MAC whose format is still off", () => {
+    const sealer = createSealer([new Secret(A)]);
+    expect(sealer.open(handSeal(A))?.value).toEqual({ user: "alice" });
+    const refused = {
+      "another iron version": handSeal(A, { prefix: "Fe26.1" }),
+      "an empty salt": handSeal(A, { salt: "" }),
+      "an empty MAC salt": handSeal(A, { macSalt: "" }),
+      "a `~` before the suffix (iron-session reads up to the first one)": handSeal(A, {
+        macSalt: "b2~2",
+      }),
+      "an expiry that is not all digits": handSeal(A, { expiration: "1e20" }),
+      "an expiry with a sign": handSeal(A, { expiration: "+9999999999999" }),
+      "a 15-byte IV": handSeal(A, { iv: Buffer.alloc(15, 7) }),
+      "a payload that is not JSON": handSeal(A, { plaintext: "{user" }),
+    };
+    for (const [what, seal] of Object.entries(refused)) {
+      expect(sealer.open(seal), what).toBeUndefined();
+    }
+  });
+
+  it("refuses a seal without its MAC part, and an iron seal whose `~2` suffix is other characters", () => {
+    const sealer = createSealer([new Secret(A)]);
+    const seal = sealer.sealNow({ user: "alice" }, 3600);
+    const iron = seal.slice(0, -2);
+    expect(sealer.open(`${iron.split("*").slice(0, 7).join("*")}~2`)).toBeUndefined();
+    expect(sealer.open(`${iron}xy`)).toBeUndefined();
+    expect(sealer.open(`${iron}~2`)?.value).toEqual({ user: "alice" });
+  });
+
+  it("opens a valid seal of up to 8192 characters, and none longer", () => {
+    const sealer = createSealer([new Secret(A)]);
+    // The MAC salt is free text, so it sets the length to the character.
+    const ofLength = (length: number) => {
+      const plaintext = JSON.stringify({ pad: "p".repeat(5000) });
+      const short = handSeal(A, { plaintext, macSalt: "m" });
+      const seal = handSeal(A, { plaintext, macSalt: "m".repeat(1 + length - short.length) });
+      expect(seal).toHaveLength(length);
+      return seal;
+    };
+    expect(sealer.open(ofLength(8192))?.value).toEqual({ pad: "p".repeat(5000) });
+    expect(sealer.open(ofLength(8193))).toBeUndefined();
+  });
+
+  it("a seal made without a TTL carries no expiry and never expires", () => {
+    let t = Date.UTC(2026, 0, 1);
+    const sealer = createSealer([new Secret(A)], () => t);
+    const seal = sealer.sealNow({ x: 1 }, 0);
+    expect(seal.slice(0, -2).split("*")[5]).toBe("");
+    t += 10 * 365 * 86_400_000;
+    expect(sealer.open(seal)).toEqual({
+      value: { x: 1 },
+      expiresAtMs: undefined,
+      secretId: sealer.currentSecretId,
+    });
+  });
+
+  it("unseal gives only a non-empty object, like iron-session's unsealData", async () => {
+    const sealer = createSealer([new Secret(A)]);
+    const unsealed = async (value: unknown) => sealer.unseal(sealer.sealNow(value, 60), 60);
+    expect(await unsealed({ a: 1 })).toEqual({ a: 1 });
+    expect(await unsealed({})).toBeUndefined();
+    expect(await unsealed([])).toBeUndefined();
+    expect(await unsealed("text")).toBeUndefined();
+    expect(await unsealed(42)).toBeUndefined();
+    expect(await unsealed(null)).toBeUndefined();
+    expect(await sealer.unseal("garbage", 60)).toBeUndefined();
+  });
+
   it("checks the seal's own expiry on the injected clock (with iron's 60 s skew)", () => {
     let t = Date.UTC(2026, 0, 1);
     const sealer = createSealer([new Secret(A)], () => t);
@@ -96,8 +195,19 @@ describe("iron seals (sealer)", () => {
     expect(createSealer([new Secret(B)]).accepts(opened.secretId)).toBe(false);
   });
 
+  it("accepts its own sealing secret's fingerprint, also from another sealer over the same secret", () => {
+    const sealer = createSealer([new Secret(B), new Secret(A)]);
+    expect(sealer.accepts(sealer.currentSecretId)).toBe(true);
+    expect(sealer.accepts(createSealer([new Secret(A)]).currentSecretId)).toBe(true);
+    expect(createSealer([new Secret(A)]).accepts(sealer.currentSecretId)).toBe(false);
+  });
+
   it("refuses secrets shorter than 32 characters", () => {
     expect(() => createSealer([new Secret("short")])).toThrow(/32/);
+    expect(() => createSealer([new Secret("x".repeat(31))])).toThrow(
+      "Session secrets need at least 32 characters.",
+    );
+    expect(createSealer([new Secret("x".repeat(32))]).open("garbage")).toBeUndefined();
   });
 });
 
@@ -203,6 +313,43 @@ describe("session read path (store + cache)", () => {
     expect(cache.get(seal(1), 0, all)).toBeUndefined();
     expect(cache.get(seal(5), 0, all)).toBeUndefined();
     expect(cache.get(seal(9), 0, all)).toBe(9);
+  });
+
+  it("moves a hit entry to the young end only once more than half the capacity was added or moved since", () => {
+    const cache = createSealCache<string>(4);
+    const all = () => true;
+    const seal = (name: string) => `Fe26.2*1*${"x".repeat(60)}*${name.padStart(43, "0")}~2`;
+    for (const name of ["a", "b", "c", "d"])
+      cache.set(seal(name), name, Number.MAX_SAFE_INTEGER, "k");
+    expect(cache.get(seal("b"), 0, all)).toBe("b"); // 2 added since b: stays where it is
+    expect(cache.get(seal("a"), 0, all)).toBe("a"); // 3 added since a: moves
+    cache.set(seal("e"), "e", Number.MAX_SAFE_INTEGER, "k"); // drops b, the oldest
+    expect(cache.get(seal("c"), 0, all)).toBe("c"); // 3 added or moved since c: moves
+    cache.set(seal("f"), "f", Number.MAX_SAFE_INTEGER, "k"); // drops d
+    const kept = ["a", "b", "c", "d", "e", "f"].filter((n) => cache.get(seal(n), 0, all) === n);
+    expect(kept).toEqual(["a", "c", "e", "f"]);
+  });
+
+  it("a delete needs the exact seal too, and forgetting an unknown seal is a no-op", () => {
+    const cache = createSealCache<string>(4);
+    const all = () => true;
+    const mac = "M".repeat(43);
+    const seal = `Fe26.2*1*${"x".repeat(60)}*${mac}~2`;
+    cache.set(seal, "alice", Number.MAX_SAFE_INTEGER, "k");
+    cache.delete(`Fe26.2*1*${"y".repeat(60)}*${mac}~2`);
+    cache.delete(`Fe26.2*1*${"x".repeat(60)}*${"N".repeat(43)}~2`);
+    expect(cache.get(seal, 0, all)).toBe("alice");
+    cache.delete(seal);
+    expect(cache.size).toBe(0);
+    expect(cache.get(seal, 0, all)).toBeUndefined();
+  });
+
+  it("a cache of size 0 keeps nothing", () => {
+    const cache = createSealCache<string>(0);
+    const seal = `Fe26.2*1*${"x".repeat(60)}*${"M".repeat(43)}~2`;
+    cache.set(seal, "alice", Number.MAX_SAFE_INTEGER, "k");
+    expect(cache.size).toBe(0);
+    expect(cache.get(seal, 0, () => true)).toBeUndefined();
   });
 
   it("re-seals at most once per rolling interval, also for concurrent requests with the old cookie", async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Secret } from "../src/secret.js";
-import type { SessionData } from "../src/session/data.js";
+import { isSessionData, type SessionData, toPolarSession } from "../src/session/data.js";
 import { memoryRevocationStore } from "../src/session/revocation.js";
+import { createSealer } from "../src/session/seal.js";
 import { createSessionStore, type SessionStoreOptions } from "../src/session/store.js";
 
 const SECRET = new Secret("a".repeat(16) + "-session-secret-for-tests");
@@ -132,5 +133,180 @@ describe("session store", () => {
     expect((await rotated.read(cookie))?.data.user.sub).toBe("user-1");
     const fresh = cookieOf(await rotated.issue((await rotated.read(cookie))!.data));
     expect(await store.read(fresh)).toBeUndefined();
+  });
+
+  it("a session ends exactly at its idle expiry, from the cache and when opened afresh", async () => {
+    const issuedAt = Date.UTC(2026, 0, 1) + 500; // mid-second: the session counts whole seconds
+    nowMs = issuedAt;
+    const { store } = setup();
+    const { store: uncached } = setup({ cacheSize: 0 });
+    const cookie = cookieOf(await store.issue(data(store)));
+    const expiry = Date.UTC(2026, 0, 1) + 3600_000;
+    nowMs = expiry - 1;
+    expect((await store.read(cookie))?.data.user.sub).toBe("user-1");
+    expect((await uncached.read(cookie))?.data.user.sub).toBe("user-1");
+    nowMs = expiry;
+    expect(await store.read(cookie)).toBeUndefined();
+    expect(await uncached.read(cookie)).toBeUndefined();
+  });
+
+  it("requests with the old cookie share one re-issued cookie for 60 s, then get a fresh one", async () => {
+    nowMs = Date.UTC(2026, 0, 1);
+    const { store, advance } = setup();
+    const cookie = cookieOf(await store.issue(data(store)));
+    advance(600);
+    const first = (await store.read(cookie))?.setCookie;
+    expect(first).toMatch(/^__Host-s=Fe26\.2\*/);
+    advance(59.999);
+    expect((await store.read(cookie))?.setCookie).toBe(first);
+    advance(0.001);
+    const next = (await store.read(cookie))?.setCookie;
+    expect(next).toMatch(/^__Host-s=Fe26\.2\*/);
+    expect(next).not.toBe(first);
+  });
+
+  it("refuses a seal of this client, under its secret, that is not a session", async () => {
+    const { store } = setup();
+    const sealer = createSealer([SECRET], clock);
+    const cookie = (value: unknown) => `__Host-s=${sealer.sealNow(value, 600)}`;
+    const valid = data(store);
+    expect((await store.read(cookie(valid)))?.data.user.sub).toBe("user-1");
+    expect(
+      await store.read(cookie({ ...valid, user: { email: "a@example.com" } })),
+    ).toBeUndefined();
+    expect(await store.read(cookie({ ...valid, touchedAt: "now" }))).toBeUndefined();
+    expect(await store.read(cookie(null))).toBeUndefined();
+    expect(store.cacheSize).toBe(1);
+  });
+
+  it("ending a session forgets its cached seal, with or without a cache, and ending none just clears", async () => {
+    const { store } = setup();
+    const read = await store.read(cookieOf(await store.issue(data(store))));
+    expect(store.cacheSize).toBe(1);
+    const cleared =
+      "__Host-s=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax";
+    expect(await store.end(read)).toBe(cleared);
+    expect(store.cacheSize).toBe(0);
+    expect(await store.end(undefined)).toBe(cleared);
+    const { store: uncached } = setup({ cacheSize: 0 });
+    const uncachedRead = await uncached.read(cookieOf(await uncached.issue(data(uncached))));
+    expect(uncachedRead?.data.user.sub).toBe("user-1");
+    expect(await uncached.end(uncachedRead)).toBe(cleared);
+  });
+});
+
+describe("memory revocation store", () => {
+  it("holds a revoked id through its last second, then lets it go", () => {
+    let t = Date.UTC(2026, 0, 1);
+    const until = t / 1000 + 100;
+    const revocation = memoryRevocationStore(() => t);
+    revocation.revoke("sid-1", until);
+    expect(revocation.isRevoked("sid-1")).toBe(true);
+    expect(revocation.isRevoked("sid-2")).toBe(false);
+    t = until * 1000;
+    // Another revoke prunes what has expired, not what expires this very moment.
+    revocation.revoke("sid-2", until + 100);
+    expect(revocation.isRevoked("sid-1")).toBe(true);
+    t += 1;
+    expect(revocation.isRevoked("sid-1")).toBe(false);
+    expect(revocation.isRevoked("sid-2")).toBe(true);
+  });
+});
+
+describe("session data", () => {
+  const valid: SessionData = {
+    v: 1,
+    sid: "sid",
+    cid: "polar_ci_test",
+    user: { sub: "user-1" },
+    subType: "user",
+    scope: "openid",
+    accessToken: "polar_at_u_test",
+    refreshToken: "polar_rt_u_test",
+    expiresAt: 1,
+    createdAt: 1,
+    touchedAt: 1,
+  };
+
+  it("isSessionData takes the session's shape and nothing else", () => {
+    const { refreshToken: _, ...withoutRefresh } = valid;
+    for (const good of [
+      valid,
+      withoutRefresh,
+      { ...valid, subType: "organization", org: { id: "org-1" } },
+      { ...valid, subType: "organization", org: { id: "org-1", name: "Acme", slug: "acme" } },
+    ]) {
+      expect(isSessionData(good), JSON.stringify(good)).toBe(true);
+    }
+    const bad: unknown[] = [
+      undefined,
+      null,
+      "session",
+      42,
+      [],
+      { ...valid, v: 2 },
+      { ...valid, sid: 1 },
+      { ...valid, cid: 1 },
+      { ...valid, user: undefined },
+      { ...valid, user: null },
+      { ...valid, user: "user-1" },
+      { ...valid, user: {} },
+      { ...valid, user: { sub: 1 } },
+      { ...valid, subType: "admin" },
+      { ...valid, org: null },
+      { ...valid, org: "org-1" },
+      { ...valid, org: {} },
+      { ...valid, org: { id: 1 } },
+      { ...valid, org: { id: "org-1", name: 1 } },
+      { ...valid, org: { id: "org-1", slug: 1 } },
+      { ...valid, scope: ["openid"] },
+      { ...valid, accessToken: undefined },
+      { ...valid, refreshToken: null },
+      { ...valid, expiresAt: "1" },
+      { ...valid, createdAt: "1" },
+      { ...valid, touchedAt: undefined },
+    ];
+    for (const value of bad) expect(isSessionData(value), JSON.stringify(value)).toBe(false);
+  });
+
+  it("toPolarSession gives only the fields the session has, and drops empty scopes", () => {
+    expect(toPolarSession({ ...valid, scope: " openid  email " })).toStrictEqual({
+      user: { sub: "user-1" },
+      subType: "user",
+      organization: undefined,
+      scopes: ["openid", "email"],
+      accessTokenExpiresAt: 1,
+      signedInAt: 1,
+      app: undefined,
+    });
+    const full = toPolarSession({
+      ...valid,
+      user: { sub: "user-1", email: "a@example.com", emailVerified: false },
+      subType: "organization",
+      org: { id: "org-1", name: "Acme", slug: "acme" },
+      scope: "",
+    });
+    expect(full.user).toStrictEqual({
+      sub: "user-1",
+      email: "a@example.com",
+      emailVerified: false,
+    });
+    expect(full.organization).toStrictEqual({ id: "org-1", name: "Acme", slug: "acme" });
+    expect(full.scopes).toStrictEqual([]);
+    expect(toPolarSession({ ...valid, org: { id: "org-1" } }).organization).toStrictEqual({
+      id: "org-1",
+    });
+  });
+
+  it("toPolarSession gives fresh lists each time, and follows a changed scope string", () => {
+    const session = { ...valid, scope: "openid email" };
+    const first = toPolarSession(session);
+    first.scopes.push("admin");
+    const second = toPolarSession(session);
+    expect(second.scopes).toEqual(["openid", "email"]);
+    second.scopes.push("admin");
+    expect(toPolarSession(session).scopes).toEqual(["openid", "email"]);
+    session.scope = "openid";
+    expect(toPolarSession(session).scopes).toEqual(["openid"]);
   });
 });
