@@ -161,6 +161,22 @@ describe.each(FRAMEWORKS)("options through %s", (framework) => {
     );
   });
 
+  it("rollingIntervalSeconds: once it passed, a signed-in user's /auth/login carries the re-issued cookie", async () => {
+    let clock = Date.now();
+    const app = await start({}, { now: () => clock, rollingIntervalSeconds: 60 });
+    const browser = new TestBrowser();
+    await hostileSignIn(browser, app);
+    const early = await browser.get(`${app.url}/auth/login?returnTo=/dashboard`);
+    expect(early.status).toBe(302);
+    expect(early.headers.get("location")).toBe(`${app.url}/dashboard`);
+    expect(early.headers.getSetCookie()).toEqual([]);
+    clock += 61_000;
+    const later = await browser.get(`${app.url}/auth/login?returnTo=/dashboard`);
+    expect(later.status).toBe(302);
+    expect(later.headers.get("location")).toBe(`${app.url}/dashboard`);
+    expect(later.headers.getSetCookie()).toEqual([expect.stringMatching(/^polar_session=[^;]+;/)]);
+  });
+
   it("onLogin refusing the user: login_rejected with the app's message, a 4xx page, no session", async () => {
     const reported: PolarError[] = [];
     const app = await start(
