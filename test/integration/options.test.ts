@@ -159,6 +159,7 @@ describe.each(FRAMEWORKS)("options through %s", (framework) => {
     expect(app.logs).toContainEqual(
       expect.stringMatching(/^error the session cookie would be \d+ bytes/),
     );
+    expect(app.logs).toContain("warn sign-in failed: login_rejected (session cookie too large)");
   });
 
   it("rollingIntervalSeconds: once it passed, a signed-in user's /auth/login carries the re-issued cookie", async () => {
