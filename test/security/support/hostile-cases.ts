@@ -218,6 +218,22 @@ export const HOSTILE_CASES: HostileCase[] = [
     failure: "authorization_error",
     detail: "authorization response error=unknown",
   },
+  ...[
+    ["after", "server_error<img src=x onerror=alert(1)>"],
+    ["before", "<img src=x onerror=alert(1)>server_error"],
+  ].map(
+    ([where, error]): HostileCase => ({
+      name: `authorization response with markup ${where} a valid error code`,
+      misbehaviour: {
+        authorizationResponse: (p) => {
+          p.delete("code");
+          p.set("error", error as string);
+        },
+      },
+      failure: "authorization_error",
+      detail: "authorization response error=unknown",
+    }),
+  ),
   // token endpoint (RFC 6749 5.1, 5.2)
   {
     name: "token endpoint answering 500",
