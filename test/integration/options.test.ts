@@ -319,6 +319,23 @@ describe.each(FRAMEWORKS)("options through %s", (framework) => {
     },
   );
 
+  it("fetch: a request it aborts (no answer) is polar_unreachable, logged as a timeout", async () => {
+    const app = await start(
+      {},
+      {
+        fetch: async (input, init) => {
+          const url = input instanceof Request ? input.url : String(input);
+          if (new URL(url).pathname !== "/v1/oauth2/token") return fetch(input, init);
+          throw new DOMException("This operation was aborted", "AbortError");
+        },
+      },
+    );
+    const { callback } = await hostileSignIn(new TestBrowser(), app);
+    expect(callback.status).toBe(400);
+    expect(await callback.text()).toContain("<code>polar_unreachable</code>");
+    expect(app.logs).toContain("warn sign-in failed: polar_unreachable (timeout)");
+  });
+
   it.each([
     [MAX_RETURN_TO_LENGTH, "kept"],
     [MAX_RETURN_TO_LENGTH + 1, "dropped"],
