@@ -226,6 +226,16 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
     for (const name of cleared) expect(name).toMatch(/_tx_[A-Za-z0-9_-]{16}$/);
   });
 
+  it("without openid (no id_token): the user comes from userinfo", async () => {
+    const kit = await start({ scopes: "email" });
+    const browser = new TestBrowser();
+    const { login, callback } = await signIn(browser, kit, { user: alice().email });
+    expect(new URL(login.headers.get("location")!).searchParams.has("nonce")).toBe(false);
+    expect(callback.status).toBe(302);
+    const session = await jsonOf(await browser.get(`${kit.url}/dashboard`));
+    expect(session.user).toEqual({ sub: alice().id, email: alice().email, emailVerified: true });
+  });
+
   it("a signed-in user skips Polar on /auth/login", async () => {
     const kit = await start();
     const browser = new TestBrowser();
@@ -344,6 +354,8 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
     );
     const api = await browser.get(`${kit.url}/dashboard`, { accept: "application/json" });
     expect(api.status).toBe(401);
+    expect(page.headers.getSetCookie()).toEqual([]);
+    expect(api.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(await jsonOf(api)).toMatchObject({ error: "unauthenticated" });
     await signIn(browser, kit, { user: alice().email });
     const orders = await browser.get(`${kit.url}/api/orders`, { accept: "application/json" });

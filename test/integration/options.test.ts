@@ -1,7 +1,15 @@
 import { once } from "node:events";
 import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MAX_RETURN_TO_LENGTH } from "@polar-oauth/core";
+import {
+  localRefreshCoordinator,
+  MAX_RETURN_TO_LENGTH,
+  memoryReplayGuard,
+  type PolarError,
+  PolarLoginRejectedError,
+  type PolarStateStore,
+  PolarStoreUnavailableError,
+} from "@polar-oauth/core";
 import * as polarExpress from "@polar-oauth/express";
 import * as polarKoa from "@polar-oauth/koa";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -11,6 +19,7 @@ import {
   collectingLogger,
   hostileConfig,
   hostileSignIn,
+  setsSession,
   startHostileApp,
   TestBrowser,
 } from "../security/support/harness.js";
@@ -45,6 +54,11 @@ async function serve(listener: RequestListener): Promise<string> {
       }),
   );
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A shared store kept in this process, with `overrides` (a store that is down). */
+function memoryStore(overrides: Partial<PolarStateStore> = {}): PolarStateStore {
+  return { refresh: localRefreshCoordinator(), replay: memoryReplayGuard(), ...overrides };
 }
 
 /** A sign-in started at `loginPath` (a basePath's login route), ending at the callback. */
@@ -145,6 +159,181 @@ describe.each(FRAMEWORKS)("options through %s", (framework) => {
     expect(app.logs).toContainEqual(
       expect.stringMatching(/^error the session cookie would be \d+ bytes/),
     );
+    expect(app.logs).toContain("warn sign-in failed: login_rejected (session cookie too large)");
+  });
+
+  it("rollingIntervalSeconds: once it passed, a signed-in user's /auth/login carries the re-issued cookie", async () => {
+    let clock = Date.now();
+    const app = await start({}, { now: () => clock, rollingIntervalSeconds: 60 });
+    const browser = new TestBrowser();
+    await hostileSignIn(browser, app);
+    const early = await browser.get(`${app.url}/auth/login?returnTo=/dashboard`);
+    expect(early.status).toBe(302);
+    expect(early.headers.get("location")).toBe(`${app.url}/dashboard`);
+    expect(early.headers.getSetCookie()).toEqual([]);
+    clock += 61_000;
+    const later = await browser.get(`${app.url}/auth/login?returnTo=/dashboard`);
+    expect(later.status).toBe(302);
+    expect(later.headers.get("location")).toBe(`${app.url}/dashboard`);
+    expect(later.headers.getSetCookie()).toEqual([expect.stringMatching(/^polar_session=[^;]+;/)]);
+  });
+
+  it("onLogin refusing the user: login_rejected with the app's message, a 4xx page, no session", async () => {
+    const reported: PolarError[] = [];
+    const app = await start(
+      {},
+      {
+        onLogin: () => {
+          throw new PolarLoginRejectedError("Members only.");
+        },
+        onError: (error) => reported.push(error),
+      },
+    );
+    const browser = new TestBrowser();
+    const { callback } = await hostileSignIn(browser, app);
+    expect(callback.status).toBe(400);
+    const page = await callback.text();
+    expect(page).toContain("<code>login_rejected</code>");
+    expect(page).toContain('<p id="reason">Members only.</p>');
+    expect(app.logs).toContain("warn sign-in failed: login_rejected (onLogin refused)");
+    expect(reported.map((error) => error.code)).toEqual(["LOGIN_LOGIN_REJECTED"]);
+    expect((await browser.get(`${app.url}/auth/me`)).status).toBe(401);
+  });
+
+  it("PolarLoginRejectedError without a message: code LOGIN_REJECTED, the default reason shown", async () => {
+    const refusal = new PolarLoginRejectedError();
+    expect(refusal.code).toBe("LOGIN_REJECTED");
+    const app = await start(
+      {},
+      {
+        onLogin: () => {
+          throw refusal;
+        },
+      },
+    );
+    const { callback } = await hostileSignIn(new TestBrowser(), app);
+    expect(callback.status).toBe(400);
+    expect(await callback.text()).toContain(
+      '<p id="reason">This account is not allowed to sign in here.</p>',
+    );
+  });
+
+  it("onLogin throwing something that is not an Error: token_exchange_failed, a 4xx page", async () => {
+    const app = await start(
+      {},
+      {
+        onLogin: () => {
+          throw undefined;
+        },
+      },
+    );
+    const browser = new TestBrowser();
+    const { callback } = await hostileSignIn(browser, app);
+    expect(callback.status).toBe(400);
+    expect(await callback.text()).toContain("<code>token_exchange_failed</code>");
+    expect(app.logs).toContain("warn sign-in failed: token_exchange_failed");
+    expect((await browser.get(`${app.url}/auth/me`)).status).toBe(401);
+  });
+
+  it("store reporting itself disconnected: /auth/login answers 503 with Retry-After, before Polar", async () => {
+    const app = await start({}, { store: memoryStore({ available: () => false }) });
+    const answer = await new TestBrowser().get(`${app.url}/auth/login`);
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get("retry-after")).toBe("5");
+    const page = await answer.text();
+    expect(page).toContain("<code>store_unavailable</code>");
+    expect(page).toContain(
+      '<p id="reason">Signing in is unavailable for a moment. Please try again shortly. Retry after 5 s.</p>',
+    );
+    expect(app.logs).toContain(
+      "warn sign-in failed: store_unavailable (The shared session store is unavailable: the store reports itself disconnected.)",
+    );
+    expect(answer.headers.getSetCookie()).toEqual([]);
+  });
+
+  it.each([
+    [
+      "PolarStoreUnavailableError with its Retry-After",
+      () => new PolarStoreUnavailableError("replay claim failed", { retryAfterSeconds: 9 }),
+      { available: () => true },
+      "9",
+      "The shared session store is unavailable: replay claim failed.",
+    ],
+    [
+      "a store package's own copy of the error class (matched by code)",
+      () => Object.assign(new Error("redis is down"), { code: "STORE_UNAVAILABLE" }),
+      {},
+      "5",
+      "redis is down",
+    ],
+  ] as const)(
+    "store failing at the callback, %s: 503, no session",
+    async (_name, error, extra, retryAfter, detail) => {
+      const store = memoryStore({
+        ...extra,
+        replay: {
+          claim: () => {
+            throw error();
+          },
+        },
+      });
+      const app = await start({}, { store });
+      const browser = new TestBrowser();
+      const { callback } = await hostileSignIn(browser, app);
+      expect(callback.status).toBe(503);
+      expect(callback.headers.get("retry-after")).toBe(retryAfter);
+      const page = await callback.text();
+      expect(page).toContain("<code>store_unavailable</code>");
+      expect(page).toContain(
+        `<p id="reason">Signing in is unavailable for a moment. Please try again shortly. Retry after ${retryAfter} s.</p>`,
+      );
+      expect(app.logs).toContain(`warn sign-in failed: store_unavailable (${detail})`);
+      expect(setsSession(callback)).toBe(false);
+    },
+  );
+
+  it.each([
+    ["without a URL", (answer: globalThis.Response) => answer],
+    [
+      "with a URL that does not parse",
+      (answer: globalThis.Response) => Object.defineProperty(answer, "url", { value: "::" }),
+    ],
+  ])(
+    "fetch: a failed answer it makes up itself (%s) is logged as from Polar",
+    async (_name, shape) => {
+      const app = await start(
+        {},
+        {
+          fetch: async (input, init) => {
+            const url = input instanceof Request ? input.url : String(input);
+            if (new URL(url).pathname !== "/v1/oauth2/token") return fetch(input, init);
+            return shape(new Response("<html>Bad gateway</html>", { status: 502 }));
+          },
+        },
+      );
+      const { callback } = await hostileSignIn(new TestBrowser(), app);
+      expect(callback.status).toBe(400);
+      expect(app.logs).toContain(
+        "warn sign-in failed: token_exchange_failed (OAUTH_RESPONSE_IS_NOT_CONFORM (502 from Polar))",
+      );
+    },
+  );
+
+  it("fetch: a request it aborts (no answer) is polar_unreachable, logged as a timeout", async () => {
+    const app = await start(
+      {},
+      {
+        fetch: async (input, init) => {
+          const url = input instanceof Request ? input.url : String(input);
+          if (new URL(url).pathname !== "/v1/oauth2/token") return fetch(input, init);
+          throw new DOMException("This operation was aborted", "AbortError");
+        },
+      },
+    );
+    const { callback } = await hostileSignIn(new TestBrowser(), app);
+    expect(callback.status).toBe(400);
+    expect(await callback.text()).toContain("<code>polar_unreachable</code>");
+    expect(app.logs).toContain("warn sign-in failed: polar_unreachable (timeout)");
   });
 
   it.each([

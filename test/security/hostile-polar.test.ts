@@ -1,3 +1,4 @@
+import type { PolarError } from "@polar-oauth/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { FRAMEWORKS } from "../support/apps.js";
 import {
@@ -10,7 +11,7 @@ import {
   startHostileApp,
   TestBrowser,
 } from "./support/harness.js";
-import { HOSTILE_CASES, HOSTILE_TIMEOUT_MS } from "./support/hostile-cases.js";
+import { HOSTILE_CASES, HOSTILE_TIMEOUT_MS, SHOWN } from "./support/hostile-cases.js";
 import { type HostilePolar, startHostilePolar } from "./support/hostile-polar.js";
 
 /**
@@ -29,11 +30,15 @@ describe.each(FRAMEWORKS)("hostile Polar through %s", (framework) => {
   describe.each(["page", "redirect"] as const)("failure shown as a %s", (mode) => {
     it.each(HOSTILE_CASES)("refuses: $name", async (hostileCase) => {
       const hostile: HostilePolar = await startHostilePolar(hostileCase.misbehaviour);
+      const reported: PolarError[] = [];
       const app = await startHostileApp(
         framework,
         hostile,
         { timeoutMs: HOSTILE_TIMEOUT_MS, ...hostileCase.config },
-        mode === "redirect" ? { loginErrorPath: "/signin-failed" } : {},
+        {
+          onError: (error) => reported.push(error),
+          ...(mode === "redirect" ? { loginErrorPath: "/signin-failed" } : {}),
+        },
       );
       cleanups.push(
         () => app.close(),
@@ -59,16 +64,20 @@ describe.each(FRAMEWORKS)("hostile Polar through %s", (framework) => {
       } else {
         // A hanging Polar ends in the kit's own timeout (the test's would fail it otherwise).
         ({ callback: refused } = await hostileSignIn(browser, app));
-        expect(app.logs).toContainEqual(
-          expect.stringMatching(new RegExp(`^warn sign-in failed: ${hostileCase.failure}\\b`)),
-        );
       }
+      const { failure, detail } = hostileCase;
+      expect(app.logs.filter((line) => line.startsWith("warn sign-in failed"))).toEqual([
+        `warn sign-in failed: ${failure}${detail === undefined ? "" : ` (${detail})`}`,
+      ]);
+      expect(reported.map((error) => error.code)).toEqual([`LOGIN_${failure.toUpperCase()}`]);
+      const shown = hostileCase.shown ?? SHOWN[failure];
 
       const body = await refused.text();
       const expectedStatus = hostileCase.status ?? 400;
       if (mode === "page") {
         expect(refused.status).toBe(expectedStatus);
-        expect(body).toContain(hostileCase.failure);
+        expect(body).toContain(`<code>${failure}</code>`);
+        expect(body).toContain(`<p id="reason">${shown.replaceAll("'", "&#39;")}</p>`);
         expect(refused.headers.get("content-type")).toMatch(/^text\/html/);
         if (expectedStatus === 429) expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
       } else {
@@ -77,7 +86,7 @@ describe.each(FRAMEWORKS)("hostile Polar through %s", (framework) => {
         expect(target.origin).toBe(app.url);
         expect(target.pathname).toBe("/signin-failed");
         expect(target.searchParams.get("error")).toBe(hostileCase.failure);
-        expect(target.searchParams.get("error_description")).toBeTruthy();
+        expect(target.searchParams.get("error_description")).toBe(shown);
       }
       expect(refused.status).toBeLessThan(500);
       expect(refused.headers.get("cache-control")).toBe("no-store");

@@ -174,6 +174,46 @@ describe.each(FRAMEWORKS)("protocol through %s", (framework) => {
       expect(setsSession(callback)).toBe(status === 302);
     });
 
+    it("a denial that comes back without state is access_denied; any other error without state, missing_state", async () => {
+      for (const [error, failure] of [
+        ["access_denied", "access_denied"],
+        ["server_error", "missing_state"],
+      ] as const) {
+        const answer = await fetch(`${app.url}/auth/callback?error=${error}`);
+        expect(answer.status).toBe(400);
+        expect(await answer.text()).toContain(`<code>${failure}</code>`);
+      }
+    });
+
+    it("a denial in a browser without the attempt's cookie is access_denied, and sets no cookie", async () => {
+      const { callbackUrl } = await startHostileLogin(new TestBrowser(), app);
+      callbackUrl.searchParams.delete("code");
+      callbackUrl.searchParams.set("error", "access_denied");
+      const answer = await new TestBrowser().get(callbackUrl);
+      expect(answer.status).toBe(400);
+      expect(await answer.text()).toContain("<code>access_denied</code>");
+      expect(answer.headers.getSetCookie()).toEqual([]);
+    });
+
+    it("a token response without scope: the session has the scopes the app asked for (RFC 6749 5.1)", async () => {
+      const terse = await startHostilePolar({
+        tokenBody: ({ scope: _granted, ...body }) => body,
+      });
+      const terseApp = await startHostileApp(framework, terse);
+      try {
+        const browser = new TestBrowser();
+        const { callback } = await hostileSignIn(browser, terseApp);
+        expect(callback.status).toBe(302);
+        const me = (await jsonOf(await browser.get(`${terseApp.url}/auth/me`))) as {
+          scopes: string[];
+        };
+        expect(me.scopes).toEqual(["openid", "profile", "email"]);
+      } finally {
+        await terseApp.close();
+        await terse.close();
+      }
+    });
+
     it("a new sign-in gets a new session id (no fixation), even over an existing session", async () => {
       const browser = new TestBrowser();
       await hostileSignIn(browser, app, { user: "alice" });

@@ -323,6 +323,46 @@ describe("resolveOrganization (once, at the callback)", () => {
     expect(error.detail).toBe("organizations: POLAR_API_ERROR");
     expect(`${error.message} ${error.detail}`).not.toContain(TOKEN);
   });
+
+  it("Polar rate limiting the organizations API: polar_rate_limited, 429, with its Retry-After", async () => {
+    const server = await startPolar({
+      organizations: { status: 429, headers: { "retry-after": "30" }, body: "slow down" },
+    });
+    const { config, configuration } = setup(server, "none", "openid organizations:read");
+    const error = (await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e)) as PolarLoginError;
+    expect(error).toBeInstanceOf(PolarLoginError);
+    expect(error).toMatchObject({
+      failure: "polar_rate_limited",
+      status: 429,
+      retryAfterSeconds: 30,
+      message: "Polar is rate limiting sign-ins. Retry after 30 s.",
+    });
+  });
+
+  it("an organizations API that cannot be reached: polar_unreachable, naming the server", async () => {
+    const server = await startPolar({});
+    const { config, configuration } = setup(server, "none", "openid organizations:read");
+    await server.close();
+    polar = undefined;
+    const error = (await resolveOrganization(
+      config,
+      configuration,
+      TOKEN,
+      config.scopes,
+      undefined,
+    ).catch((e: unknown) => e)) as PolarLoginError;
+    expect(error).toBeInstanceOf(PolarLoginError);
+    expect(error).toMatchObject({ failure: "polar_unreachable", status: 400 });
+    expect(error.detail).toBe(
+      `Polar server unreachable at ${server.url}: connection failed (ECONNREFUSED).`,
+    );
+  });
 });
 
 describe("the organization in the session", () => {

@@ -9,6 +9,13 @@ export interface HostileCase {
   failure: LoginFailure;
   /** HTTP status of the error page. Default 400. */
   status?: number;
+  /** What the user is told, when it is not the failure's {@link SHOWN} reason. */
+  shown?: string;
+  /**
+   * The technical detail the kit logs after the code, exactly (absent: the log line has
+   * none). Codes, claim and parameter names, endpoints: never a value.
+   */
+  detail?: string;
   /**
    * `sign-in`: one sign-in that must fail. `replay`: the first callback succeeds and the same
    * callback, replayed with the pre-callback cookies, must fail.
@@ -29,6 +36,27 @@ const withClaims =
   (claims: Claims): Claims => ({ ...claims, ...extra });
 const now = () => Math.floor(Date.now() / 1000);
 
+/** What the user is told for each failure: the error page's reason, the redirect's `error_description`. */
+export const SHOWN: Record<LoginFailure, string> = {
+  access_denied: "You declined to sign in with Polar.",
+  authorization_error: "Polar could not authorize this sign-in.",
+  missing_state: "The sign-in response was incomplete.",
+  transaction_missing:
+    "This sign-in expired or was started in another browser. Please start again.",
+  transaction_invalid: "This sign-in could not be verified. Please start again.",
+  state_mismatch: "This sign-in response does not belong to your sign-in attempt.",
+  issuer_mismatch:
+    "This sign-in response did not come from the Polar server the sign-in started at.",
+  replayed_callback: "This sign-in response was already used.",
+  token_exchange_failed: "Polar did not complete the sign-in.",
+  id_token_invalid: "Polar's identity token failed verification.",
+  organization_unresolved: "Polar did not say which organization you chose. Please start again.",
+  polar_unreachable: "Polar could not be reached. Please try again in a moment.",
+  polar_rate_limited: "Polar is rate limiting sign-ins.",
+  store_unavailable: "Signing in is unavailable for a moment. Please try again shortly.",
+  login_rejected: "This account is not allowed to sign in here.",
+};
+
 /** Timeout of the apps in the hostile table: small, so the timeout case is fast. */
 export const HOSTILE_TIMEOUT_MS = 400;
 
@@ -39,11 +67,13 @@ export const HOSTILE_CASES: HostileCase[] = [
     name: "id_token with a wrong iss",
     misbehaviour: { idTokenClaims: withClaims({ iss: "https://evil.example" }) },
     failure: "id_token_invalid",
+    detail: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED: unexpected JWT "iss" (issuer) claim value',
   },
   {
     name: "id_token for another audience",
     misbehaviour: { idTokenClaims: withClaims({ aud: "polar_ci_someone_else" }) },
     failure: "id_token_invalid",
+    detail: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED: unexpected JWT "aud" (audience) claim value',
   },
   {
     name: "id_token with an extra audience and no azp",
@@ -51,62 +81,77 @@ export const HOSTILE_CASES: HostileCase[] = [
       idTokenClaims: (c) => ({ ...c, aud: [c.aud as string, "polar_ci_someone_else"] }),
     },
     failure: "id_token_invalid",
+    detail:
+      'OAUTH_JWT_CLAIM_COMPARISON_FAILED: ID Token "aud" (audience) claim includes additional untrusted audiences',
   },
   {
     name: "id_token with a wrong nonce",
     misbehaviour: { idTokenClaims: withClaims({ nonce: "not-the-nonce-the-app-sent" }) },
     failure: "id_token_invalid",
+    detail: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED: unexpected ID Token "nonce" claim value',
   },
   {
     name: "id_token without a nonce",
     misbehaviour: { idTokenClaims: without("nonce") },
     failure: "id_token_invalid",
+    detail: 'OAUTH_INVALID_RESPONSE: JWT "nonce" (nonce) claim missing',
   },
   {
     name: "id_token that expired an hour ago",
     misbehaviour: { idTokenClaims: withClaims({ iat: now() - 7200, exp: now() - 3600 }) },
     failure: "id_token_invalid",
+    detail:
+      'OAUTH_JWT_TIMESTAMP_CHECK_FAILED: unexpected JWT "exp" (expiration time) claim value, expiration is past current timestamp',
   },
   {
     name: "id_token not valid yet (nbf in an hour)",
     misbehaviour: { idTokenClaims: withClaims({ nbf: now() + 3600 }) },
     failure: "id_token_invalid",
+    detail: 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED: unexpected JWT "nbf" (not before) claim value',
   },
   {
     name: "id_token without sub",
     misbehaviour: { idTokenClaims: without("sub") },
     failure: "id_token_invalid",
+    detail: 'OAUTH_INVALID_RESPONSE: JWT "sub" (subject) claim missing',
   },
   // id_token signatures (enableNonRepudiationChecks)
   {
     name: "id_token with alg none",
     misbehaviour: { idTokenSigning: "none" },
     failure: "id_token_invalid",
+    detail: 'OAUTH_INVALID_RESPONSE: unexpected JWT "alg" header parameter',
   },
   {
     name: "id_token with a bad signature",
     misbehaviour: { idTokenSigning: "bad-signature" },
     failure: "id_token_invalid",
+    detail: "OAUTH_INVALID_RESPONSE: JWT signature verification failed",
   },
   {
     name: "id_token signed with an unknown kid",
     misbehaviour: { idTokenSigning: "unknown-kid" },
     failure: "id_token_invalid",
+    detail:
+      "OAUTH_KEY_SELECTION_FAILED: error when selecting a JWT verification key, no applicable keys found",
   },
   {
     name: "id_token signed by another key under Polar's kid",
     misbehaviour: { idTokenSigning: "attacker-key-same-kid" },
     failure: "id_token_invalid",
+    detail: "OAUTH_INVALID_RESPONSE: JWT signature verification failed",
   },
   {
     name: "id_token HS256-signed with Polar's public key (alg confusion)",
     misbehaviour: { idTokenSigning: "hs256-with-public-key" },
     failure: "id_token_invalid",
+    detail: 'OAUTH_INVALID_RESPONSE: unexpected JWT "alg" header parameter',
   },
   {
     name: "JWKS endpoint answering 500",
     misbehaviour: { jwks: { status: 500, body: "oops" } },
     failure: "token_exchange_failed",
+    detail: "OAUTH_RESPONSE_IS_NOT_CONFORM (500 from /.well-known/jwks.json)",
   },
   // authorization response (RFC 9700 4.4, 4.7; RFC 9207)
   {
@@ -125,6 +170,7 @@ export const HOSTILE_CASES: HostileCase[] = [
     name: "authorization response with a wrong iss parameter (mix-up)",
     misbehaviour: { authorizationResponse: (p) => p.set("iss", "https://evil.example") },
     failure: "issuer_mismatch",
+    detail: 'authorization response: unexpected "iss" (issuer) response parameter value',
   },
   {
     name: "authorization response with iss twice, even the right one",
@@ -135,16 +181,19 @@ export const HOSTILE_CASES: HostileCase[] = [
       },
     },
     failure: "issuer_mismatch",
+    detail: 'authorization response: "iss" parameter must be provided only once',
   },
   {
     name: "authorization response with an empty iss (oauth4webapi would read it as absent)",
     misbehaviour: { authorizationResponse: (p) => p.set("iss", "") },
     failure: "issuer_mismatch",
+    detail: "authorization response: empty iss",
   },
   {
     name: "authorization response without iss although the server advertises it",
     misbehaviour: { discovery: { authorization_response_iss_parameter_supported: true } },
     failure: "issuer_mismatch",
+    detail: 'authorization response: response parameter "iss" (issuer) missing',
   },
   {
     name: "authorization response error=access_denied",
@@ -156,6 +205,7 @@ export const HOSTILE_CASES: HostileCase[] = [
       },
     },
     failure: "access_denied",
+    detail: "authorization response error=access_denied",
   },
   {
     name: "authorization response with an error and an HTML error code",
@@ -166,7 +216,24 @@ export const HOSTILE_CASES: HostileCase[] = [
       },
     },
     failure: "authorization_error",
+    detail: "authorization response error=unknown",
   },
+  ...[
+    ["after", "server_error<img src=x onerror=alert(1)>"],
+    ["before", "<img src=x onerror=alert(1)>server_error"],
+  ].map(
+    ([where, error]): HostileCase => ({
+      name: `authorization response with markup ${where} a valid error code`,
+      misbehaviour: {
+        authorizationResponse: (p) => {
+          p.delete("code");
+          p.set("error", error as string);
+        },
+      },
+      failure: "authorization_error",
+      detail: "authorization response error=unknown",
+    }),
+  ),
   // token endpoint (RFC 6749 5.1, 5.2)
   {
     name: "token endpoint answering 500",
@@ -178,16 +245,25 @@ export const HOSTILE_CASES: HostileCase[] = [
       },
     },
     failure: "token_exchange_failed",
+    detail: "OAUTH_RESPONSE_IS_NOT_CONFORM (500 from /v1/oauth2/token)",
   },
   {
     name: "token endpoint answering a 502 HTML page",
     misbehaviour: { token: { status: 502, body: "<html>Bad gateway</html>" } },
     failure: "token_exchange_failed",
+    detail: "OAUTH_RESPONSE_IS_NOT_CONFORM (502 from /v1/oauth2/token)",
   },
   {
     name: "token endpoint that never answers (timeout)",
     misbehaviour: { token: HANG },
     failure: "polar_unreachable",
+    detail: "timeout",
+  },
+  {
+    name: "token endpoint refusing connections",
+    misbehaviour: { discovery: { token_endpoint: "http://127.0.0.1:1/v1/oauth2/token" } },
+    failure: "polar_unreachable",
+    detail: "connection failed",
   },
   {
     name: "token endpoint answering 429 with Retry-After",
@@ -199,12 +275,14 @@ export const HOSTILE_CASES: HostileCase[] = [
       },
     },
     failure: "polar_rate_limited",
+    shown: "Polar is rate limiting sign-ins. Retry after 42 s.",
     status: 429,
   },
   {
     name: "token endpoint answering 429 without a JSON body",
     misbehaviour: { token: { status: 429, headers: { "retry-after": "7" }, body: "slow down" } },
     failure: "polar_rate_limited",
+    shown: "Polar is rate limiting sign-ins. Retry after 7 s.",
     status: 429,
   },
   {
@@ -213,26 +291,31 @@ export const HOSTILE_CASES: HostileCase[] = [
       token: { status: 200, headers: { "content-type": "text/html" }, body: "<html>ok</html>" },
     },
     failure: "token_exchange_failed",
+    detail: "OAUTH_RESPONSE_IS_NOT_JSON (200 from /v1/oauth2/token)",
   },
   {
     name: "token response without access_token",
     misbehaviour: { tokenBody: without("access_token") },
     failure: "token_exchange_failed",
+    detail: 'OAUTH_INVALID_RESPONSE: "response" body "access_token" property must be a string',
   },
   {
     name: "token response without token_type",
     misbehaviour: { tokenBody: without("token_type") },
     failure: "token_exchange_failed",
+    detail: 'OAUTH_INVALID_RESPONSE: "response" body "token_type" property must be a string',
   },
   {
     name: "token response with an unsupported token_type",
     misbehaviour: { tokenBody: (b) => ({ ...b, token_type: "mac" }) },
     failure: "token_exchange_failed",
+    detail: "OAUTH_UNSUPPORTED_OPERATION: unsupported `token_type` value",
   },
   {
     name: "token response without id_token although openid was requested",
     misbehaviour: { tokenBody: without("id_token") },
     failure: "id_token_invalid",
+    detail: 'OAUTH_INVALID_RESPONSE: "response" body "id_token" property must be a string',
   },
   {
     name: "token endpoint refusing the code (invalid_grant)",
@@ -240,6 +323,7 @@ export const HOSTILE_CASES: HostileCase[] = [
       authorizationResponse: (p) => p.set("code", "polar_ac_not_issued_by_this_server"),
     },
     failure: "token_exchange_failed",
+    detail: "/v1/oauth2/token 400 error=invalid_grant",
   },
   // code replay
   {
@@ -256,6 +340,8 @@ export const HOSTILE_CASES: HostileCase[] = [
       userinfo: (c) => ({ ...c, sub: "f0e00000-0000-4000-8000-0000000000ee" }),
     },
     failure: "id_token_invalid",
+    detail:
+      'userinfo: OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED: unexpected "response" body "sub" property value',
   },
   {
     name: "userinfo answering 500",
@@ -264,5 +350,6 @@ export const HOSTILE_CASES: HostileCase[] = [
       userinfo: { status: 500, body: "oops" },
     },
     failure: "token_exchange_failed",
+    detail: "userinfo: OAUTH_RESPONSE_IS_NOT_CONFORM (500 from /v1/oauth2/userinfo)",
   },
 ];
