@@ -6,6 +6,7 @@ import {
   MAX_RETURN_TO_LENGTH,
   memoryReplayGuard,
   type PolarError,
+  type PolarLogin,
   PolarLoginRejectedError,
   type PolarStateStore,
   PolarStoreUnavailableError,
@@ -145,6 +146,51 @@ describe.each(FRAMEWORKS)("options through %s", (framework) => {
       app: unknown;
     };
     expect(session.app).toEqual({ plan: "pro", polarUser: session.user.sub });
+  });
+
+  it("onLogin receives the tokens (expiry from expires_in, else an hour) and the id_token's claims", async () => {
+    const clock = Date.now();
+    const now = Math.floor(clock / 1000);
+    const logins: PolarLogin[] = [];
+    const app = await start(
+      {},
+      {
+        now: () => clock,
+        onLogin: (login) => {
+          logins.push(login);
+          return undefined;
+        },
+      },
+    );
+    await hostileSignIn(new TestBrowser(), app);
+    const first = logins[0]!;
+    expect(first.tokens).toEqual({
+      accessToken: hostile.record.accessTokens.at(-1),
+      refreshToken: hostile.record.refreshTokens.at(-1),
+      expiresAt: expect.any(Number),
+    });
+    // expires_in counts down from the token response (openid-client's clock), a second or two.
+    expect(first.tokens.expiresAt).toBeGreaterThan(now + 864_000 - 5);
+    expect(first.tokens.expiresAt).toBeLessThanOrEqual(now + 864_000);
+    expect(first.idTokenClaims).toMatchObject({ iss: hostile.issuer, sub: first.user.sub });
+    // A token response without expires_in; no email anywhere (the user then has no such keys).
+    const withoutEmail = ({
+      email: _email,
+      email_verified: _verified,
+      ...claims
+    }: Record<string, unknown>) => claims;
+    hostile.misbehaviour = {
+      tokenBody: ({ expires_in: _lifetime, ...body }) => body,
+      idTokenClaims: withoutEmail,
+      userinfo: withoutEmail,
+    };
+    try {
+      await hostileSignIn(new TestBrowser(), app);
+    } finally {
+      hostile.misbehaviour = {};
+    }
+    expect(logins[1]!.tokens.expiresAt).toBe(now + 3600);
+    expect(logins[1]!.user).toStrictEqual({ sub: first.user.sub });
   });
 
   it("onLogin data too large for a cookie: login_rejected, a 4xx page, no session", async () => {

@@ -195,6 +195,25 @@ describe.each(FRAMEWORKS)("protocol through %s", (framework) => {
       expect(answer.headers.getSetCookie()).toEqual([]);
     });
 
+    it("one attempt's transaction cookie sent under another attempt's name: state_mismatch, no session", async () => {
+      const txCookie = (login: Response) =>
+        login.headers
+          .getSetCookie()
+          .find((line) => line.includes("_tx_"))!
+          .split(";")[0]!;
+      const first = await startHostileLogin(new TestBrowser(), app);
+      const second = await startHostileLogin(new TestBrowser(), app);
+      const secondName = txCookie(second.login).split("=")[0];
+      const firstValue = txCookie(first.login).split("=").slice(1).join("=");
+      const answer = await fetch(second.callbackUrl, {
+        headers: { cookie: `${secondName}=${firstValue}` },
+        redirect: "manual",
+      });
+      expect(answer.status).toBe(400);
+      expect(await answer.text()).toContain("<code>state_mismatch</code>");
+      expect(setsSession(answer)).toBe(false);
+    });
+
     it("a token response without scope: the session has the scopes the app asked for (RFC 6749 5.1)", async () => {
       const terse = await startHostilePolar({
         tokenBody: ({ scope: _granted, ...body }) => body,

@@ -148,6 +148,15 @@ export const HOSTILE_CASES: HostileCase[] = [
     detail: 'OAUTH_INVALID_RESPONSE: unexpected JWT "alg" header parameter',
   },
   {
+    name: "id_token signed PS256, which the discovery lists too (the kit pins Polar's RS256)",
+    misbehaviour: {
+      idTokenSigning: "ps256",
+      discovery: { id_token_signing_alg_values_supported: ["RS256", "PS256"] },
+    },
+    failure: "id_token_invalid",
+    detail: 'OAUTH_INVALID_RESPONSE: unexpected JWT "alg" header parameter',
+  },
+  {
     name: "JWKS endpoint answering 500",
     misbehaviour: { jwks: { status: 500, body: "oops" } },
     failure: "token_exchange_failed",

@@ -36,7 +36,9 @@ export type Signing =
   | "bad-signature"
   | "unknown-kid"
   | "attacker-key-same-kid"
-  | "hs256-with-public-key";
+  | "hs256-with-public-key"
+  /** RS256's key, signing PS256; its JWKS entry then names no `alg` (optional in a JWK). */
+  | "ps256";
 
 /** One misbehaviour (or a few, for a scenario); everything absent behaves like Polar. */
 export interface Misbehaviour {
@@ -241,6 +243,11 @@ export async function startHostilePolar(
         return jwt(attacker.privateKey, { alg: "RS256", kid: jwk.kid });
       case "hs256-with-public-key":
         return jwt(new TextEncoder().encode(spki), { alg: "HS256", kid: jwk.kid });
+      case "ps256":
+        return jwt(
+          (await jose.importJWK(await jose.exportJWK(main.privateKey), "PS256")) as jose.CryptoKey,
+          { alg: "PS256", kid: jwk.kid, typ: "JWT" },
+        );
     }
   }
 
@@ -364,6 +371,10 @@ export async function startHostilePolar(
         });
       case "GET /.well-known/jwks.json":
         if (m.jwks) return send(res, m.jwks);
+        if (m.idTokenSigning === "ps256") {
+          const { alg: _alg, ...anyAlg } = jwk;
+          return sendJson(res, 200, { keys: [{ ...anyAlg, use: "sig" }] });
+        }
         return sendJson(res, 200, { keys: [{ ...jwk, use: "sig" }] });
       case "GET /oauth2/authorize":
         return authorize(target.searchParams, res);
