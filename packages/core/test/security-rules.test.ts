@@ -169,9 +169,12 @@ describe("redirect URIs (core)", () => {
     expect(verdict.ok ? "" : verdict.problem).toContain(problem);
   });
 
-  it("accepts a custom scheme whose query merely contains an @ URL", () => {
+  it("reads a custom scheme whose query merely contains an @ URL as a query, not userinfo", () => {
     expect(validateRedirectUri("myapp:callback?next=https://@x", "development")).toEqual({
-      ok: true,
+      ok: false,
+      problem:
+        '"myapp:callback?next=https://@x": it has a query (?…), which the token request drops (openid-client), so Polar would refuse every sign-in with invalid_grant.',
+      fix: "Register the callback URL without ?…; carry per-sign-in values in returnTo.",
     });
   });
 });

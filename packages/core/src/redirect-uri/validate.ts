@@ -24,7 +24,9 @@ export function isLocalHttpHost(hostname: string): boolean {
 /**
  * Applies Polar's redirect-URI rules: https (or a custom app scheme such as `myapp://cb`);
  * http only for localhost, `*.localhost`, 127.0.0.1 and private IPv4, and never in production;
- * no fragment, no userinfo, no wildcard.
+ * no fragment, no userinfo, no wildcard, and (the kit's own rule) no query: openid-client sends
+ * the token request's `redirect_uri` without its query, which Polar (Authlib compares the
+ * string exactly) refuses with `invalid_grant`.
  */
 export function validateRedirectUri(uri: string, environment: Environment): RedirectUriVerdict {
   let url: URL;
@@ -51,6 +53,12 @@ export function validateRedirectUri(uri: string, environment: Environment): Redi
     return fail(
       "it has a wildcard; Polar supports no wildcard subdomains.",
       "Register each subdomain's callback explicitly.",
+    );
+  }
+  if (uri.includes("?")) {
+    return fail(
+      "it has a query (?…), which the token request drops (openid-client), so Polar would refuse every sign-in with invalid_grant.",
+      "Register the callback URL without ?…; carry per-sign-in values in returnTo.",
     );
   }
   if (FORBIDDEN_SCHEMES.has(url.protocol)) {
