@@ -148,6 +148,17 @@ describe("clear and clearAbandoned", () => {
     expect(setCookies).toEqual(["s-1", "s-2", "s-3", "s-4"].map((s) => transactions.clear(s)));
   });
 
+  it("any 16 base64url characters after the prefix count: letters, digits, '_' and '-'", () => {
+    const { transactions } = cookies(false);
+    const names = [
+      "ABCDEFGHIJKLMNOP",
+      "qrstuvwxyzabcdef",
+      "0123456789012345",
+      "-_-_-_-_-_-_-_-_",
+    ].map((suffix) => `polar_session_tx_${suffix}`);
+    expect(cleared(transactions.clearAbandoned(header(names)))).toEqual(names);
+  });
+
   it("a name sent twice counts twice but is cleared once", () => {
     const { transactions } = cookies(false);
     const twice = [attempts[0]!, attempts[1]!, attempts[0]!, attempts[1]!];
