@@ -271,6 +271,16 @@ describe("a refresh Polar refuses or does not answer: a typed error with an exac
     });
   });
 
+  it("the app's fetch aborted (an AbortSignal of its own): POLAR_UNREACHABLE, no answer in time", async () => {
+    const aborted: typeof fetch = async () => {
+      throw new DOMException("This operation was aborted", "AbortError");
+    };
+    expect(await refreshError("http://127.0.0.1:9", aborted)).toMatchObject({
+      code: "POLAR_UNREACHABLE",
+      message: "Polar server unreachable at token endpoint: no answer in time.",
+    });
+  });
+
   it("the app's fetch throwing its own 429 error (no headers): POLAR_RATE_LIMITED, retry later", async () => {
     const limited: typeof fetch = async () => {
       throw Object.assign(new Error("Too Many Requests"), { status: 429 });

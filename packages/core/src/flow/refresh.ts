@@ -184,11 +184,8 @@ function toRefreshError(error: unknown): PolarError {
   if (error instanceof Error) {
     const cause = (error as { cause?: { name?: string; status?: number; headers?: Headers } })
       .cause;
-    if (
-      error.name === "TimeoutError" ||
-      cause?.name === "TimeoutError" ||
-      error.name === "AbortError"
-    ) {
+    // openid-client wraps a timed-out or aborted fetch in a ClientError whose cause says which.
+    if (cause?.name === "TimeoutError" || cause?.name === "AbortError") {
       return new PolarUnreachableError("token endpoint", "no answer in time");
     }
     if (cause?.status === 429) {
