@@ -246,6 +246,21 @@ describe.each(FRAMEWORKS)("options through %s", (framework) => {
     expect((await browser.get(`${app.url}/auth/me`)).status).toBe(401);
   });
 
+  it("onLogin's own timeout is not blamed on Polar: token_exchange_failed naming the TimeoutError", async () => {
+    const app = await start(
+      {},
+      {
+        onLogin: () => {
+          throw new DOMException("The operation timed out.", "TimeoutError");
+        },
+      },
+    );
+    const { callback } = await hostileSignIn(new TestBrowser(), app);
+    expect(callback.status).toBe(400);
+    expect(await callback.text()).toContain("<code>token_exchange_failed</code>");
+    expect(app.logs).toContain("warn sign-in failed: token_exchange_failed (TimeoutError)");
+  });
+
   it("PolarLoginRejectedError without a message: code LOGIN_REJECTED, the default reason shown", async () => {
     const refusal = new PolarLoginRejectedError();
     expect(refusal.code).toBe("LOGIN_REJECTED");

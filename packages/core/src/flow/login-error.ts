@@ -138,7 +138,9 @@ export function toLoginError(error: unknown, step?: string): PolarLoginError {
     });
   }
   if (error instanceof Error) {
-    const code = (error as { code?: string }).code;
+    // A string code (openid-client's); a DOMException's legacy numeric code says nothing.
+    const raw = (error as { code?: unknown }).code;
+    const code = typeof raw === "string" ? raw : undefined;
     if (isTimeout(error)) {
       return new PolarLoginError("polar_unreachable", { detail: `${where}timeout` });
     }
@@ -197,14 +199,14 @@ function endpointOf(response: Response | undefined): string {
   }
 }
 
+/**
+ * A request to Polar that got no answer: openid-client wraps a timed-out or aborted fetch in a
+ * ClientError whose cause says which (the kit's own requests are PolarUnreachableErrors by
+ * now). A bare TimeoutError comes from the app's own code (onLogin, a store), not from Polar.
+ */
 function isTimeout(error: Error): boolean {
   const cause = (error as { cause?: { name?: string } }).cause;
-  return (
-    error.name === "TimeoutError" ||
-    error.name === "AbortError" ||
-    cause?.name === "TimeoutError" ||
-    cause?.name === "AbortError"
-  );
+  return cause?.name === "TimeoutError" || cause?.name === "AbortError";
 }
 
 /** An OAuth error code from the wire, kept only if it looks like one. */
