@@ -60,14 +60,16 @@ export interface PolarSession {
   accessTokenExpiresAt: number;
   /** When the user signed in, epoch seconds. */
   signedInAt: number;
-  /** What `onLogin` returned. */
+  /** What `onLogin` returned: read-only (shared by the session's requests, not copied). */
   app?: Record<string, unknown> | undefined;
 }
 
 /**
  * The public view of the sealed data: fresh objects, so an app that changes its copy changes
- * nothing else. Built on every signed-in request that looks at the session, so it copies
- * field by field (an object spread and `filter(Boolean)` cost several times more).
+ * nothing else, except `app`, which is shared by every request of a cached session and not
+ * copied (a deep copy per request would cost more than the rest): read it, never change it.
+ * Built on every signed-in request that looks at the session, so it copies field by field (an
+ * object spread and `filter(Boolean)` cost several times more).
  */
 export function toPolarSession(data: SessionData): PolarSession {
   const { user } = data;
