@@ -246,20 +246,30 @@ describe.each(FRAMEWORKS)("options through %s", (framework) => {
     expect((await browser.get(`${app.url}/auth/me`)).status).toBe(401);
   });
 
-  it("onLogin's own timeout is not blamed on Polar: token_exchange_failed naming the TimeoutError", async () => {
-    const app = await start(
-      {},
-      {
-        onLogin: () => {
-          throw new DOMException("The operation timed out.", "TimeoutError");
+  it.each([
+    [
+      "a timeout",
+      () => new DOMException("The operation timed out.", "TimeoutError"),
+      "TimeoutError",
+    ],
+    ["a TypeError", () => new TypeError("Cannot read properties of undefined"), "TypeError"],
+  ])(
+    "onLogin's own error (%s) is not blamed on Polar: token_exchange_failed naming it",
+    async (_what, thrown, name) => {
+      const app = await start(
+        {},
+        {
+          onLogin: () => {
+            throw thrown();
+          },
         },
-      },
-    );
-    const { callback } = await hostileSignIn(new TestBrowser(), app);
-    expect(callback.status).toBe(400);
-    expect(await callback.text()).toContain("<code>token_exchange_failed</code>");
-    expect(app.logs).toContain("warn sign-in failed: token_exchange_failed (TimeoutError)");
-  });
+      );
+      const { callback } = await hostileSignIn(new TestBrowser(), app);
+      expect(callback.status).toBe(400);
+      expect(await callback.text()).toContain("<code>token_exchange_failed</code>");
+      expect(app.logs).toContain(`warn sign-in failed: token_exchange_failed (${name})`);
+    },
+  );
 
   it("PolarLoginRejectedError without a message: code LOGIN_REJECTED, the default reason shown", async () => {
     const refusal = new PolarLoginRejectedError();

@@ -320,6 +320,7 @@ describe("resolveOrganization (once, at the callback)", () => {
     ).catch((e: unknown) => e)) as PolarLoginError;
     expect(error).toBeInstanceOf(PolarLoginError);
     expect(error.status).toBeLessThan(500);
+    expect(error.failure).toBe("token_exchange_failed");
     expect(error.detail).toBe("organizations: POLAR_API_ERROR");
     expect(`${error.message} ${error.detail}`).not.toContain(TOKEN);
   });
