@@ -186,6 +186,18 @@ describe("definePolarConfig: invalid options", () => {
     ]);
   });
 
+  it.each([
+    ["null", null],
+    ["an object without a URL", { kind: "custom" }],
+  ])(
+    "refuses a server that is %s with the schema's one issue, adding no other",
+    (_what, server) => {
+      const error = configErrorOf(() => defineUnchecked({ ...MINIMAL, server }));
+      expect(error.issues.map((i) => i.variable)).toEqual(["server"]);
+      expect(error.issues).toHaveLength(1);
+    },
+  );
+
   it("applies the transport rule to a PolarServer object, quoting its URL", () => {
     const error = configErrorOf(() =>
       definePolarConfig({
