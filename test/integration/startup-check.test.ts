@@ -43,7 +43,6 @@ describe("startup check with the registration token", () => {
 
   it.each([
     [`${REGISTERED}/`, "yours has a trailing slash"],
-    [`${REGISTERED}?code=123`, "yours has a query string"],
     ["http://localhost:3000/auth/callback/", "yours has a trailing slash"],
     ["https://localhost:3000/auth/callback", "scheme: yours is https, registered is http"],
     ["https://app.example.com/Callback", "path letter case"],
