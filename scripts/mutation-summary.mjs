@@ -89,6 +89,13 @@ const lines = [
   "",
 ];
 writeFileSync(SUMMARY, lines.join("\n"));
+// Reasons whose mutant no longer survives (killed since, or its code changed): prune them.
+const used = new Set(survivors.map((s) => s.key));
+const stale = Object.keys(equivalents).filter((key) => !used.has(key));
+if (stale.length > 0) {
+  console.warn(`${stale.length} reason(s) in ${EQUIVALENTS} match no survivor now:`);
+  for (const key of stale) console.warn(`  ${key}`);
+}
 console.log(
   `mutation score ${total.toFixed(1)}% (${detected}/${valid}); ${unjustified.length} unjustified survivor(s); wrote ${SUMMARY}`,
 );
