@@ -12,8 +12,8 @@ import {
   type SessionStoreOptions,
 } from "../src/session/store.js";
 
-const A = "a".repeat(20) + "-first-session-secret";
-const B = "b".repeat(20) + "-second-session-secret";
+const A = `${"a".repeat(20)}-first-session-secret`;
+const B = `${"b".repeat(20)}-second-session-secret`;
 const idOf = (password: string) =>
   String(createHash("sha256").update(password).digest().readUInt32BE(0) + 1);
 
@@ -81,7 +81,7 @@ describe("iron seals (sealer)", () => {
       `${seal}${seal}`,
       `${seal}~2`,
       seal.slice(1),
-      seal.slice(0, -3) + (seal.at(-3) === "A" ? "B" : "A") + "~2",
+      `${seal.slice(0, -3) + (seal.at(-3) === "A" ? "B" : "A")}~2`,
       seal.replace("Fe26.2", "Fe26.1"),
       `${seal.slice(0, -2)}*extra~2`,
       `${"x".repeat(9000)}~2`,

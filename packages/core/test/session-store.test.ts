@@ -5,7 +5,7 @@ import { memoryRevocationStore } from "../src/session/revocation.js";
 import { createSealer } from "../src/session/seal.js";
 import { createSessionStore, type SessionStoreOptions } from "../src/session/store.js";
 
-const SECRET = new Secret("a".repeat(16) + "-session-secret-for-tests");
+const SECRET = new Secret(`${"a".repeat(16)}-session-secret-for-tests`);
 
 let nowMs = Date.now();
 const clock = () => nowMs;
