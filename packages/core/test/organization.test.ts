@@ -58,6 +58,16 @@ function setup(
   return { config, configuration };
 }
 
+/** What resolveOrganization throws for the test token and the config's own scopes. */
+const failureOf = (
+  config: ReturnType<typeof setup>["config"],
+  configuration: oidc.Configuration,
+): Promise<PolarLoginError> =>
+  resolveOrganization(config, configuration, TOKEN, config.scopes, undefined).then(
+    () => expect.unreachable("resolveOrganization should have thrown"),
+    (e: unknown) => e as PolarLoginError,
+  );
+
 const introspection = (organizations: string[]) => ({
   status: 200,
   body: { active: true, sub_type: "user", sub: "alice", organizations },
@@ -187,13 +197,7 @@ describe("resolveOrganization (once, at the callback)", () => {
   ] as const)("refuses the sign-in when %s", async (_case, authMethod, answers) => {
     const server = await startPolar(answers);
     const { config, configuration } = setup(server, authMethod, "openid organizations:read");
-    const error = await resolveOrganization(
-      config,
-      configuration,
-      TOKEN,
-      config.scopes,
-      undefined,
-    ).catch((e: unknown) => e);
+    const error = await failureOf(config, configuration);
     expect(error).toBeInstanceOf(PolarLoginError);
     expect(error).toMatchObject({ failure: "organization_unresolved", status: 400 });
     expect(JSON.stringify(error)).not.toContain(TOKEN);
@@ -206,13 +210,7 @@ describe("resolveOrganization (once, at the callback)", () => {
   ] as const)("refuses the sign-in when %s: it listed 0 organizations", async (_case, answer) => {
     const server = await startPolar({ organizations: answer });
     const { config, configuration } = setup(server, "none", "openid organizations:read");
-    const error = await resolveOrganization(
-      config,
-      configuration,
-      TOKEN,
-      config.scopes,
-      undefined,
-    ).catch((e: unknown) => e);
+    const error = await failureOf(config, configuration);
     expect(error).toBeInstanceOf(PolarLoginError);
     expect(error).toMatchObject({
       failure: "organization_unresolved",
@@ -225,13 +223,7 @@ describe("resolveOrganization (once, at the callback)", () => {
       introspect: { status: 200, body: { active: true, sub_type: "user", sub: "alice" } },
     });
     const { config, configuration } = setup(server, "client_secret_post", "openid");
-    const error = await resolveOrganization(
-      config,
-      configuration,
-      TOKEN,
-      config.scopes,
-      undefined,
-    ).catch((e: unknown) => e);
+    const error = await failureOf(config, configuration);
     expect(error).toMatchObject({
       failure: "organization_unresolved",
       detail: "introspection listed no organizations, expected 1",
@@ -243,13 +235,7 @@ describe("resolveOrganization (once, at the callback)", () => {
       introspect: { status: 500, body: { error: "server_error" } },
     });
     const { config, configuration } = setup(server, "client_secret_post", "openid");
-    const error = await resolveOrganization(
-      config,
-      configuration,
-      TOKEN,
-      config.scopes,
-      undefined,
-    ).catch((e: unknown) => e);
+    const error = await failureOf(config, configuration);
     expect(error).toBeInstanceOf(PolarLoginError);
     expect(error).toMatchObject({
       failure: "token_exchange_failed",
@@ -277,13 +263,7 @@ describe("resolveOrganization (once, at the callback)", () => {
     const server = await startLocalServer(() => "hang");
     polar = server;
     const { config, configuration } = setup(server, "none", "openid organizations:read", 200);
-    const error = await resolveOrganization(
-      config,
-      configuration,
-      TOKEN,
-      config.scopes,
-      undefined,
-    ).catch((e: unknown) => e);
+    const error = await failureOf(config, configuration);
     expect(error).toMatchObject({
       failure: "polar_unreachable",
       detail: `Polar server unreachable at ${server.url}: no answer within 200 ms.`,
@@ -311,13 +291,7 @@ describe("resolveOrganization (once, at the callback)", () => {
       organizations: { status: 403, body: { error: "insufficient_scope" } },
     });
     const { config, configuration } = setup(server, "none", "openid organizations:read");
-    const error = (await resolveOrganization(
-      config,
-      configuration,
-      TOKEN,
-      config.scopes,
-      undefined,
-    ).catch((e: unknown) => e)) as PolarLoginError;
+    const error = await failureOf(config, configuration);
     expect(error).toBeInstanceOf(PolarLoginError);
     expect(error.status).toBeLessThan(500);
     expect(error.failure).toBe("token_exchange_failed");
@@ -330,13 +304,7 @@ describe("resolveOrganization (once, at the callback)", () => {
       organizations: { status: 429, headers: { "retry-after": "30" }, body: "slow down" },
     });
     const { config, configuration } = setup(server, "none", "openid organizations:read");
-    const error = (await resolveOrganization(
-      config,
-      configuration,
-      TOKEN,
-      config.scopes,
-      undefined,
-    ).catch((e: unknown) => e)) as PolarLoginError;
+    const error = await failureOf(config, configuration);
     expect(error).toBeInstanceOf(PolarLoginError);
     expect(error).toMatchObject({
       failure: "polar_rate_limited",
@@ -351,13 +319,7 @@ describe("resolveOrganization (once, at the callback)", () => {
     const { config, configuration } = setup(server, "none", "openid organizations:read");
     await server.close();
     polar = undefined;
-    const error = (await resolveOrganization(
-      config,
-      configuration,
-      TOKEN,
-      config.scopes,
-      undefined,
-    ).catch((e: unknown) => e)) as PolarLoginError;
+    const error = await failureOf(config, configuration);
     expect(error).toBeInstanceOf(PolarLoginError);
     expect(error).toMatchObject({ failure: "polar_unreachable", status: 400 });
     expect(error.detail).toBe(
