@@ -46,7 +46,7 @@ const check = (env: Record<string, string> = {}, args: string[] = []) =>
   });
 
 describe.concurrent("check", () => {
-  test("passes with the exact registered URI", async () => {
+  test("passes with the exact registered URI", async ({ expect }) => {
     const result = await check();
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
@@ -56,7 +56,7 @@ describe.concurrent("check", () => {
     );
   });
 
-  test("--json", async () => {
+  test("--json", async ({ expect }) => {
     const result = await check({}, ["--json"]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
@@ -67,7 +67,7 @@ describe.concurrent("check", () => {
     });
   });
 
-  test("fails on a trailing slash, explained", async () => {
+  test("fails on a trailing slash, explained", async ({ expect }) => {
     const result = await check({ POLAR_REDIRECT_URI_PROD: `${REGISTERED}/` });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
@@ -76,7 +76,7 @@ describe.concurrent("check", () => {
     expect(result.stdout).toContain("yours has a trailing slash");
   });
 
-  test("fails on a query string, explained (the kit refuses a query before asking Polar)", async () => {
+  test("fails on a query string, explained (the kit refuses a query before asking Polar)", async ({ expect }) => {
     const result = await check({ POLAR_REDIRECT_URI_PROD: `${REGISTERED}?code=123` });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
@@ -84,7 +84,7 @@ describe.concurrent("check", () => {
     );
   });
 
-  test("fails on the http scheme, explained", async () => {
+  test("fails on the http scheme, explained", async ({ expect }) => {
     const result = await check({ POLAR_REDIRECT_URI_PROD: "http://example.com/callback" });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✗ POLAR_REDIRECT_URI_PROD: .*http/);
@@ -104,7 +104,7 @@ describe.concurrent("check", () => {
     expect(dev.stdout).toContain("scheme: yours is http, registered is https");
   });
 
-  test("without a registration token it probes the authorize endpoint", async () => {
+  test("without a registration token it probes the authorize endpoint", async ({ expect }) => {
     const probe = await runBin(["check", "--env", "staging"], {
       cwd: dir,
       env: {
@@ -120,7 +120,7 @@ describe.concurrent("check", () => {
 });
 
 describe.concurrent("doctor", () => {
-  test("all green: one line per check, names only", async () => {
+  test("all green: one line per check, names only", async ({ expect }) => {
     const result = await runBin(["doctor", "--env", "production"], {
       cwd: dir,
       env: { POLAR_SERVER: emulator.url, SESSION_SECRET },
@@ -148,7 +148,7 @@ describe.concurrent("doctor", () => {
     }
   });
 
-  test("problems: ✗ with a fix on each line, exit 1", async () => {
+  test("problems: ✗ with a fix on each line, exit 1", async ({ expect }) => {
     const result = await runBin(["doctor", "--env", "production", "--json"], {
       cwd: dir,
       env: {
@@ -188,7 +188,7 @@ describe.concurrent("doctor", () => {
     expect(human.stdout).toMatch(/^2 checks failed\.$/m);
   });
 
-  test("missing variables and an unreachable server", async () => {
+  test("missing variables and an unreachable server", async ({ expect }) => {
     const empty = await tempDir();
     const result = await runBin(["doctor"], {
       cwd: empty,

@@ -128,7 +128,7 @@ describe.concurrent("bad input: one line, non-zero, no stack", () => {
     );
   });
 
-  test("listing with no client known to the project", async () => {
+  test("listing with no client known to the project", async ({ expect }) => {
     const empty = await tempDir();
     const result = await run(["clients", "list"], {}, empty);
     expect(result.code).toBe(0);
@@ -188,7 +188,7 @@ describe.concurrent("bad input: one line, non-zero, no stack", () => {
     }
   });
 
-  test("--debug adds the stack, still without secrets", async () => {
+  test("--debug adds the stack, still without secrets", async ({ expect }) => {
     const result = await run(["clients", "get", "polar_ci_nope", "--debug"], {
       POLAR_ACCESS_TOKEN: pat,
       POLAR_CLIENT_ID_DEV: "polar_ci_nope",
