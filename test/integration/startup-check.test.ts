@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from "node:net";
 import {
   definePolarConfig,
   PolarUnreachableError,
@@ -107,23 +108,32 @@ describe("startup check without a registration token (probe of the JSON authoriz
 });
 
 describe("startup check when Polar is unreachable", () => {
-  it("says so clearly, after the configured retries", async () => {
-    const config = definePolarConfig({
-      server: "http://127.0.0.1:9",
-      clientId: "polar_ci_x",
-      clientSecret: "polar_cs_x",
-      redirectUri: REGISTERED,
-      registrationAccessToken: "polar_crt_x",
-      timeoutMs: 500,
+  it("says so clearly, after the configured retries (one connection per attempt)", async () => {
+    // A server that accepts each connection and closes it at once: Polar unreachable, counted.
+    let connections = 0;
+    const closer = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
     });
-    const started = Date.now();
-    const error = await verifyRegistration(config, { retries: 2, retryDelayMs: 100 }).catch(
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(PolarUnreachableError);
-    expect((error as Error).message).toMatch(
-      /Polar server unreachable at http:\/\/127\.0\.0\.1:9: connection failed/,
-    );
-    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    await new Promise<void>((resolve) => closer.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(closer.address() as AddressInfo).port}`;
+    try {
+      const config = definePolarConfig({
+        server: url,
+        clientId: "polar_ci_x",
+        clientSecret: "polar_cs_x",
+        redirectUri: REGISTERED,
+        registrationAccessToken: "polar_crt_x",
+        timeoutMs: 500,
+      });
+      const error = await verifyRegistration(config, { retries: 2, retryDelayMs: 10 }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(PolarUnreachableError);
+      expect((error as Error).message).toContain(`Polar server unreachable at ${url}`);
+      expect(connections).toBe(3);
+    } finally {
+      await new Promise((resolve) => closer.close(resolve));
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Emulator, type RegisteredClientResponse, startEmulator } from "@polar-oauth/emulator";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import { assertNoSecretPrinted, knownSecrets, runBin, tempDir } from "./support.js";
 
 let emulator: Emulator;
@@ -76,7 +76,9 @@ describe.concurrent("check", () => {
     expect(result.stdout).toContain("yours has a trailing slash");
   });
 
-  test("fails on a query string, explained (the kit refuses a query before asking Polar)", async ({ expect }) => {
+  test("fails on a query string, explained (the kit refuses a query before asking Polar)", async ({
+    expect,
+  }) => {
     const result = await check({ POLAR_REDIRECT_URI_PROD: `${REGISTERED}?code=123` });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(

@@ -226,9 +226,7 @@ describe("getServerMetadata", () => {
   it("gives up after timeoutMs when the server never answers", async () => {
     answer = () => "hang";
     const server = await startDiscoveryServer();
-    const started = Date.now();
     const error = await getServerMetadata(server, { timeoutMs: 150 }).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(PolarUnreachableError);
     expect((error as Error).message).toMatch(/no answer within 150 ms/);
     // The failure was not cached: a later call asks again.

@@ -457,9 +457,7 @@ describe("Polar's error answers", () => {
 
   it("a server that never answers → PolarUnreachableError after timeoutMs", async () => {
     polar.override = () => "hang";
-    const started = Date.now();
     const error = await failureOf(registerClient(SEED_CLIENT, { ...context, timeoutMs: 150 }));
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(PolarUnreachableError);
     expect(error.message).toContain(polar.url);
     expect(error.message).toMatch(/no answer within 150 ms/);
