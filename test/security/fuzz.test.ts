@@ -31,6 +31,18 @@ const RUNS = {
   methodPath: 500,
 };
 
+/**
+ * Seeded, so a run is repeatable (and a mutant dies or lives the same way every time); fast-check
+ * prints the seed and the failing path with any counterexample. `FUZZ_SEED=<n>` replays a run,
+ * `FUZZ_SEED=random` explores with a fresh seed (printed).
+ */
+const SEED =
+  process.env.FUZZ_SEED === "random"
+    ? Math.floor(Math.random() * 2 ** 31)
+    : Number(process.env.FUZZ_SEED ?? 20_261_207);
+if (process.env.FUZZ_SEED === "random") console.log(`fuzz: FUZZ_SEED=${SEED}`);
+fc.configureGlobal({ seed: SEED });
+
 /** Building blocks that make redirects, paths and parsers go wrong. */
 const NASTY = [
   "/",
