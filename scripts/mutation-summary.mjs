@@ -1,7 +1,13 @@
 // Writes test/mutation/SUMMARY.md from StrykerJS's JSON report (reports/mutation/mutation.json):
 // the score per file and every surviving mutant, each either justified in
-// test/mutation/equivalents.json (a one-line reason) or marked UNJUSTIFIED. Exits 1 when the
-// score is below the threshold or a survivor has no reason, so `pnpm mutation` fails then.
+// test/mutation/equivalents.json or marked UNJUSTIFIED. Exits 1 when the score is below the
+// threshold, a survivor has no reason, or a reason does not name exactly one surviving mutant.
+//
+// A reason is tied to one place: the file, the mutant (mutator, original text => replacement)
+// and the text of the source line it starts on ("at", white space folded), plus "occurrence"
+// (1-based, in file order) when that line holds the same mutant more than once. So a reason
+// never covers an identical mutant elsewhere in the file, now or later; an edit to the line
+// itself makes the reason match nothing, and the run says so (look again, then re-key it).
 import { readFileSync, writeFileSync } from "node:fs";
 
 const REPORT = "reports/mutation/mutation.json";
@@ -10,11 +16,13 @@ const SUMMARY = "test/mutation/SUMMARY.md";
 const THRESHOLD = 90;
 
 const report = JSON.parse(readFileSync(REPORT, "utf8"));
-const equivalents = JSON.parse(readFileSync(EQUIVALENTS, "utf8"));
+/** @type {{ file: string, at: string, mutant: string, occurrence?: number, reason: string }[]} */
+const reasons = JSON.parse(readFileSync(EQUIVALENTS, "utf8"));
+
+const squash = (text) => text.replace(/\s+/g, " ").trim();
 
 /** The source text a mutant replaces (its location is 1-based lines, 1-based columns). */
-function original(source, { start, end }) {
-  const lines = source.split("\n");
+function original(lines, { start, end }) {
   if (start.line === end.line) return lines[start.line - 1].slice(start.column - 1, end.column - 1);
   return [
     lines[start.line - 1].slice(start.column - 1),
@@ -23,16 +31,30 @@ function original(source, { start, end }) {
   ].join("\n");
 }
 
-/** A survivor's key: stable across edits elsewhere in the file (no line numbers). */
-function keyOf(file, mutant, source) {
-  const squash = (text) => text.replace(/\s+/g, " ").trim();
-  return `${file} ${mutant.mutatorName}: ${squash(original(source, mutant.location))} => ${squash(mutant.replacement ?? "")}`;
+/** Every mutant of the report with its place: file, line text, mutant text, occurrence. */
+function placesOf(file, source, mutants) {
+  const lines = source.split("\n");
+  const seen = new Map();
+  return [...mutants]
+    .sort(
+      (a, b) =>
+        a.location.start.line - b.location.start.line ||
+        a.location.start.column - b.location.start.column,
+    )
+    .map((m) => {
+      const at = squash(lines[m.location.start.line - 1]);
+      const mutant = `${m.mutatorName}: ${squash(original(lines, m.location))} => ${squash(m.replacement ?? "")}`;
+      const key = `${at}\u0000${mutant}`;
+      const occurrence = (seen.get(key) ?? 0) + 1;
+      seen.set(key, occurrence);
+      return { file, at, mutant, occurrence, m };
+    });
 }
 
 const DETECTED = new Set(["Killed", "Timeout"]);
 const VALID = new Set(["Killed", "Timeout", "Survived", "NoCoverage"]);
 const rows = [];
-const survivors = [];
+const places = [];
 let detected = 0;
 let valid = 0;
 let ignored = 0;
@@ -44,23 +66,46 @@ for (const [file, { source, mutants }] of Object.entries(report.files).sort()) {
   valid += fileValid.length;
   ignored += fileIgnored;
   const score = fileValid.length ? (100 * fileDetected.length) / fileValid.length : 100;
-  const alive = fileValid.filter((m) => !DETECTED.has(m.status));
+  const alive = fileValid.length - fileDetected.length;
   rows.push(
-    `| ${file} | ${score.toFixed(1)} | ${fileDetected.length} | ${alive.length} | ${fileIgnored} |`,
+    `| ${file} | ${score.toFixed(1)} | ${fileDetected.length} | ${alive} | ${fileIgnored} |`,
   );
-  for (const mutant of alive) {
-    const key = keyOf(file, mutant, source);
-    survivors.push({
-      file,
-      line: mutant.location.start.line,
-      status: mutant.status,
-      key,
-      reason: equivalents[key],
-    });
+  places.push(...placesOf(file, source, mutants));
+}
+
+/** The mutants a reason names: same file, line text and mutant (and occurrence, when given). */
+const matches = (reason) =>
+  places.filter(
+    (p) =>
+      p.file === reason.file &&
+      p.at === squash(reason.at) &&
+      p.mutant === squash(reason.mutant) &&
+      (reason.occurrence === undefined || p.occurrence === reason.occurrence),
+  );
+
+const problems = [];
+const justified = new Map();
+for (const reason of reasons) {
+  const found = matches(reason);
+  const where = `${reason.file} at "${reason.at}": ${reason.mutant}`;
+  if (found.length === 0) {
+    problems.push(`matches no mutant (its line changed, or the file is not mutated): ${where}`);
+  } else if (found.length > 1) {
+    problems.push(`matches ${found.length} mutants (add "occurrence", 1-based): ${where}`);
+  } else if (DETECTED.has(found[0].m.status)) {
+    problems.push(
+      `its mutant is ${found[0].m.status.toLowerCase()} now (remove the reason): ${where}`,
+    );
+  } else if (justified.has(found[0])) {
+    problems.push(`a second reason for one mutant: ${where}`);
+  } else {
+    justified.set(found[0], reason.reason);
   }
 }
+
+const survivors = places.filter((p) => VALID.has(p.m.status) && !DETECTED.has(p.m.status));
+const unjustified = survivors.filter((s) => !justified.has(s));
 const total = valid ? (100 * detected) / valid : 100;
-const unjustified = survivors.filter((s) => !s.reason);
 const lines = [
   "# Mutation testing: summary",
   "",
@@ -80,23 +125,23 @@ const lines = [
   "## Survivors",
   "",
   "Each is an equivalent mutant (no behaviour can tell it apart) or a deliberate gap, with the reason from",
-  "`test/mutation/equivalents.json`; `UNJUSTIFIED` ones need a test or a reason.",
+  "`test/mutation/equivalents.json` (tied to its one place); `UNJUSTIFIED` ones need a test or a reason.",
   "",
   ...survivors.map(
     (s) =>
-      `- \`${s.file}:${s.line}\` ${s.status}: \`${s.key.slice(s.file.length + 1)}\` — ${s.reason ?? "**UNJUSTIFIED**"}`,
+      `- \`${s.file}:${s.m.location.start.line}\` ${s.m.status}: \`${s.mutant}\` — ${justified.get(s) ?? "**UNJUSTIFIED**"}`,
   ),
   "",
 ];
 writeFileSync(SUMMARY, lines.join("\n"));
-// Reasons whose mutant no longer survives (killed since, or its code changed): prune them.
-const used = new Set(survivors.map((s) => s.key));
-const stale = Object.keys(equivalents).filter((key) => !used.has(key));
-if (stale.length > 0) {
-  console.warn(`${stale.length} reason(s) in ${EQUIVALENTS} match no survivor now:`);
-  for (const key of stale) console.warn(`  ${key}`);
+for (const problem of problems) console.error(`${EQUIVALENTS}: a reason ${problem}`);
+for (const s of unjustified) {
+  console.error(
+    `unjustified: ${s.file}:${s.m.location.start.line} at "${s.at}": ${s.mutant}` +
+      (s.occurrence > 1 ? ` (occurrence ${s.occurrence})` : ""),
+  );
 }
 console.log(
-  `mutation score ${total.toFixed(1)}% (${detected}/${valid}); ${unjustified.length} unjustified survivor(s); wrote ${SUMMARY}`,
+  `mutation score ${total.toFixed(1)}% (${detected}/${valid}); ${unjustified.length} unjustified survivor(s); ${problems.length} reason problem(s); wrote ${SUMMARY}`,
 );
-if (total < THRESHOLD || unjustified.length > 0) process.exitCode = 1;
+if (total < THRESHOLD || unjustified.length > 0 || problems.length > 0) process.exitCode = 1;

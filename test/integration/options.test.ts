@@ -20,6 +20,7 @@ import {
   collectingLogger,
   hostileConfig,
   hostileSignIn,
+  SESSION_SECRET,
   setsSession,
   startHostileApp,
   TestBrowser,
@@ -206,6 +207,36 @@ describe.each(FRAMEWORKS)("options through %s", (framework) => {
       expect.stringMatching(/^error the session cookie would be \d+ bytes/),
     );
     expect(app.logs).toContain("warn sign-in failed: login_rejected (session cookie too large)");
+  });
+
+  it("a session cookie of exactly 4,000 bytes is kept; one byte more is refused", async () => {
+    /** The session cookie's size for a cookie name and onLogin padding: sent, or refused and logged. */
+    const attempt = async (cookieName: string, pad: number) => {
+      const app = await start(
+        { session: { secrets: SESSION_SECRET, cookieName } },
+        { onLogin: () => ({ pad: "x".repeat(pad) }) },
+      );
+      const { callback } = await hostileSignIn(new TestBrowser(), app);
+      const sent = callback.headers
+        .getSetCookie()
+        .find((line) => line.startsWith(`${cookieName}=`));
+      const logged = app.logs.map((line) => /would be (\d+) bytes/.exec(line)?.[1]).find(Boolean);
+      return { status: callback.status, bytes: sent ? Buffer.byteLength(sent) : Number(logged) };
+    };
+    // The seal grows in steps (AES blocks, base64), the name by one byte a character: find the
+    // largest padding that stays within the limit, then lengthen the name to land on it.
+    let [low, high] = [0, 4000];
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if ((await attempt("s", mid)).bytes <= 4000) low = mid;
+      else high = mid;
+    }
+    const near = await attempt("s", low);
+    const name = `s${"s".repeat(4000 - near.bytes)}`;
+    const exact = await attempt(name, low);
+    expect(exact).toEqual({ status: 302, bytes: 4000 });
+    const over = await attempt(`${name}s`, low);
+    expect(over).toEqual({ status: 400, bytes: 4001 });
   });
 
   it("rollingIntervalSeconds: once it passed, a signed-in user's /auth/login carries the re-issued cookie", async () => {

@@ -199,6 +199,19 @@ describe.each(FRAMEWORKS)("faults through %s", (framework) => {
     expect(await login.text()).toContain("polar_unreachable");
   });
 
+  it("a discovery endpoint that fails: /auth/login names the failure by its code, not Polar's text", async () => {
+    const hostile = await hostileServer({
+      discoveryAnswer: { status: 500, body: "upstream exploded <script>" },
+    });
+    const app = track(await startHostileApp(framework, hostile, { timeoutMs: TIMEOUT_MS }));
+    const login = await fetch(`${app.url}/auth/login`, { redirect: "manual" });
+    expect(login.status).toBe(400);
+    expect(app.logs).toEqual([
+      "warn sign-in failed: token_exchange_failed (POLAR_DISCOVERY_FAILED)",
+    ]);
+    expect(await login.text()).not.toContain("upstream exploded");
+  });
+
   it("the app restarted between login and callback: the new instance completes the sign-in (stateless)", async () => {
     const hostile = await hostileServer();
     const first = await startHostileApp(framework, hostile);
