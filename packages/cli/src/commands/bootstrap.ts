@@ -312,7 +312,6 @@ async function registerNew(state: BootstrapState): Promise<ExitCode> {
   const variables = [...entries, ...settings].map(([name]) => name);
   output.ok(`Registered Polar client ${client.client_id} (${environment}) — ${summary}.`);
   output.line(`  Credentials written to ${describeTarget(target)}: ${variables.join(", ")}.`);
-  noteSettings(state, settings);
   if (target.kind === "file" && target.defaulted) {
     output.line(
       c.dim(
@@ -320,6 +319,7 @@ async function registerNew(state: BootstrapState): Promise<ExitCode> {
       ),
     );
   }
+  noteSettings(state, settings);
   if (!client.registration_access_token) {
     output.warn(
       "Polar returned no registration access token: later runs cannot read this client back, and only Polar's dashboard can change it.",
