@@ -3,8 +3,7 @@
 // development client, the startup check, then the example app on http://localhost:3000.
 // Everything runs offline; Ctrl-C stops it all.
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
@@ -116,11 +115,6 @@ const bootstrap = [
 if (freshEmulator && dotenv().POLAR_CLIENT_ID_DEV) bootstrap.push("--force-new");
 if ((await run("bootstrap", bootstrap, process.env)) !== 0) fail("bootstrap failed (see above).");
 
-if (!dotenv().SESSION_SECRET) {
-  appendFileSync(envPath, `SESSION_SECRET=${randomBytes(32).toString("base64url")}\n`, {
-    mode: 0o600,
-  });
-}
 /** The examples' dashboards read organizations and products through `polar.api`: ask for both. */
 const EXAMPLE_SCOPES = "openid profile email organizations:read products:read";
 const env = {

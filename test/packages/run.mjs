@@ -4,7 +4,12 @@
 // `pnpm pack`, lints each tarball with publint and attw, installs the tarballs with npm into a
 // temporary app outside the workspace and checks what a user would do there: ESM import,
 // CommonJS require(), TypeScript under node16 and bundler resolution, both bins' --help, and the
-// Express example signing in against the installed emulator.
+// Express example signing in against the installed emulator. Each tarball must hold LICENSE (the
+// repository's) and its README with no relative link (they break on the npm page), and its
+// package.json the metadata npm shows. Then the quick starts of the express, koa and redis
+// READMEs run as written, each in a new empty npm project (quick-start.mjs; the blocks are
+// marked as readme-blocks.mjs describes), and sign alice in. QUICK_STARTS=express,koa runs some.
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import {
   cpSync,
@@ -18,6 +23,8 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runQuickStart } from "./quick-start.mjs";
+import { relativeLinks } from "./readme-blocks.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const fixture = join(dirname(fileURLToPath(import.meta.url)), "consumer");
@@ -72,41 +79,37 @@ try {
     run(bin("attw"), ["--profile", "esm-only", "--format", "table-flipped", file], work);
   }
 
-  const app = join(work, "app");
-  // The Express example's own third-party dependencies (express, escape-html, their types).
-  const example = JSON.parse(readFileSync(join(root, "examples/express/package.json"), "utf8"));
-  const thirdParty = (deps = {}) =>
-    Object.fromEntries(Object.entries(deps).filter(([name]) => !name.startsWith("@polar-oauth/")));
-  cpSync(fixture, app, { recursive: true });
-  cpSync(join(root, "examples/express/src"), join(app, "example"), { recursive: true });
-  writeFileSync(
-    join(app, "package.json"),
-    `${JSON.stringify(
-      {
-        name: "polar-oauth-consumer",
-        private: true,
-        type: "module",
-        dependencies: {
-          ...Object.fromEntries(
-            Object.entries(files).map(([name, file]) => [name, `file:${file}`]),
-          ),
-          ...thirdParty(example.dependencies),
-          koa: "^3.3.0",
-        },
-        devDependencies: {
-          ...thirdParty(example.devDependencies),
-          "@types/koa": "^3.0.3",
-          "@types/node": "^20.19.0",
-          typescript: "5.9.3",
-        },
-        // The tarballs depend on @polar-oauth/core@<version>, which is not on the registry yet.
-        overrides: { "@polar-oauth/core": `file:${files["@polar-oauth/core"]}` },
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  step(`npm install (outside the workspace: ${app})`);
+  for (const [name, file] of Object.entries(files)) {
+    step(`${name}: LICENSE, README and package.json metadata in the tarball`);
+    const inTarball = (path) =>
+      execFileSync("tar", ["-xzOf", file, `package/${path}`], { encoding: "utf8" });
+    const listing = execFileSync("tar", ["-tzf", file], { encoding: "utf8" }).split("\n");
+    for (const required of ["package/LICENSE", "package/README.md", "package/package.json"]) {
+      assert.ok(listing.includes(required), `${name}: ${required} is not in the tarball`);
+    }
+    assert.equal(
+      inTarball("LICENSE"),
+      readFileSync(join(root, "LICENSE"), "utf8"),
+      `${name}: LICENSE`,
+    );
+    assert.deepEqual(
+      relativeLinks(inTarball("README.md")),
+      [],
+      `${name}: README links break on npm`,
+    );
+    const manifest = JSON.parse(inTarball("package.json"));
+    const directory = `packages/${name.replace("@polar-oauth/", "")}`;
+    assert.equal(manifest.license, "MIT", `${name}: license`);
+    assert.equal(manifest.repository?.directory, directory, `${name}: repository.directory`);
+    assert.match(
+      manifest.repository?.url ?? "",
+      /^git\+https:\/\/github\.com\/[\w-]+\/[\w-]+\.git$/,
+    );
+    assert.match(manifest.homepage ?? "", new RegExp(`/tree/main/${directory}#readme$`));
+    assert.match(manifest.bugs?.url ?? "", /\/issues$/, `${name}: bugs`);
+    assert.ok(manifest.keywords?.includes("polar"), `${name}: keywords`);
+  }
+
   const npmEnv = {
     ...process.env,
     // A cache of its own, kept between runs, so a repeat run installs from disk.
@@ -115,23 +118,108 @@ try {
     npm_config_fund: "false",
     npm_config_update_notifier: "false",
   };
-  run("npm", ["install", "--no-package-lock", "--prefer-offline", "--loglevel=error"], app, npmEnv);
-
-  step("ESM import and the export lists");
-  run(process.execPath, ["esm.mjs"], app);
-  step("CommonJS require() of @polar-oauth/express");
-  run(process.execPath, ["require.cjs"], app);
-  for (const resolution of ["node16", "bundler"]) {
-    step(`tsc, moduleResolution ${resolution} (every public export, the Express example)`);
-    run(
-      process.execPath,
-      ["node_modules/typescript/bin/tsc", "-p", `tsconfig.${resolution}.json`],
-      app,
-    );
+  const quickStarts = (process.env.QUICK_STARTS ?? "express,koa,redis").split(",").filter(Boolean);
+  for (const name of quickStarts) {
+    step(`the ${name} README's quick start, as written, in an empty npm project`);
+    await runQuickStart({
+      readme: join(root, "packages", name, "README.md"),
+      dir: join(work, `quick-start-${name}`),
+      tarballs: files,
+      // All the blocks get, so the app sees nothing but its dotenv file.
+      env: {
+        PATH: process.env.PATH,
+        HOME: join(work, `quick-start-${name}`),
+        npm_config_cache: npmEnv.npm_config_cache,
+        npm_config_audit: "false",
+        npm_config_fund: "false",
+        npm_config_update_notifier: "false",
+        npm_config_prefer_offline: "true",
+        npm_config_loglevel: "error",
+      },
+      paths: [
+        {
+          path: "/",
+          expect: async (response) =>
+            assert.equal(await response.text(), "Hello alice@example.com", "GET / signed in"),
+        },
+        {
+          path: "/orders",
+          expect: async (response) => {
+            assert.equal(response.status, 200, "GET /orders signed in");
+            // Alice's six orders in the emulator's fixtures, read through polar.api.
+            const body = await response.json();
+            assert.equal(body.user?.email, "alice@example.com");
+            assert.equal(body.orders, 6);
+          },
+        },
+      ],
+      log: console.log,
+    });
   }
-  step("the bins' --help, then the Express example signs in against the emulator");
-  run(process.execPath, ["sign-in.mjs"], app);
+  // QUICK_STARTS narrows the run to those READMEs, for working on them.
+  if (!process.env.QUICK_STARTS) await consumerApp();
   step("all good");
+
+  async function consumerApp() {
+    const app = join(work, "app");
+    // The Express example's own third-party dependencies (express, escape-html, their types).
+    const example = JSON.parse(readFileSync(join(root, "examples/express/package.json"), "utf8"));
+    const thirdParty = (deps = {}) =>
+      Object.fromEntries(
+        Object.entries(deps).filter(([name]) => !name.startsWith("@polar-oauth/")),
+      );
+    cpSync(fixture, app, { recursive: true });
+    cpSync(join(root, "examples/express/src"), join(app, "example"), { recursive: true });
+    writeFileSync(
+      join(app, "package.json"),
+      `${JSON.stringify(
+        {
+          name: "polar-oauth-consumer",
+          private: true,
+          type: "module",
+          dependencies: {
+            ...Object.fromEntries(
+              Object.entries(files).map(([name, file]) => [name, `file:${file}`]),
+            ),
+            ...thirdParty(example.dependencies),
+            koa: "^3.3.0",
+          },
+          devDependencies: {
+            ...thirdParty(example.devDependencies),
+            "@types/koa": "^3.0.3",
+            "@types/node": "^20.19.0",
+            typescript: "5.9.3",
+          },
+          // The tarballs depend on @polar-oauth/core@<version>, which is not on the registry yet.
+          overrides: { "@polar-oauth/core": `file:${files["@polar-oauth/core"]}` },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    step(`npm install (outside the workspace: ${app})`);
+    run(
+      "npm",
+      ["install", "--no-package-lock", "--prefer-offline", "--loglevel=error"],
+      app,
+      npmEnv,
+    );
+
+    step("ESM import and the export lists");
+    run(process.execPath, ["esm.mjs"], app);
+    step("CommonJS require() of @polar-oauth/express");
+    run(process.execPath, ["require.cjs"], app);
+    for (const resolution of ["node16", "bundler"]) {
+      step(`tsc, moduleResolution ${resolution} (every public export, the Express example)`);
+      run(
+        process.execPath,
+        ["node_modules/typescript/bin/tsc", "-p", `tsconfig.${resolution}.json`],
+        app,
+      );
+    }
+    step("the bins' --help, then the Express example signs in against the emulator");
+    run(process.execPath, ["sign-in.mjs"], app);
+  }
 } catch (error) {
   // The failing tool printed its own output above; no stack of this script.
   console.error(`test:packages failed at "${current}": ${error.message.split("\n")[0]}`);

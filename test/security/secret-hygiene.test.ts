@@ -245,6 +245,8 @@ describe("bootstrap with the CLI, then the app on the bootstrapped client", () =
         ) as Record<string, string>;
         remember("client secret (bootstrap)", vars.POLAR_CLIENT_SECRET_DEV);
         remember("registration token (bootstrap)", vars.POLAR_REGISTRATION_TOKEN_DEV);
+        // bootstrap generated one (development, none set); the app below uses the test's own.
+        remember("session secret (bootstrap)", vars.SESSION_SECRET);
         expect(vars.POLAR_CLIENT_SECRET_DEV).toMatch(/^polar_cs_/);
         await writeFile(join(dir, ".env.development.local"), `SESSION_SECRET=${SESSION_SECRET}\n`, {
           flag: "a",

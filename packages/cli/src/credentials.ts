@@ -101,7 +101,9 @@ export function formatCredentials(entries: CredentialEntries, format: Credential
 
 /**
  * Stores credentials in the target before anything reports success, after checking each
- * value's shape (see `server-answer.ts`): an answer that fails writes and prints nothing. If the file cannot be
+ * value's shape (see `server-answer.ts`): an answer that fails writes and prints nothing.
+ * `settings` (the app settings bootstrap adds, see `app-settings.ts`) are the CLI's own values,
+ * not the server's, and are written after the credentials unchecked. If the file cannot be
  * written after all (the target was checked beforehand), the credentials go to a 0600 rescue
  * file in the temp directory and the error says where: a secret Polar shows once is never lost.
  */
@@ -110,16 +112,18 @@ export async function storeCredentials(
   entries: CredentialEntries,
   output: Output,
   remove: readonly string[] = [],
+  settings: CredentialEntries = [],
 ): Promise<DotenvWrite | undefined> {
   // Before anything is written or printed: a hostile server must not inject a variable.
   assertTrustworthyCredentials(entries);
+  const all = [...entries, ...settings];
   if (target.kind === "stdout") {
     output.reserveStdout();
-    output.credentials(formatCredentials(entries, target.format));
+    output.credentials(formatCredentials(all, target.format));
     return undefined;
   }
   try {
-    return await writeDotenvFile(target.absolutePath, entries, remove, target.path);
+    return await writeDotenvFile(target.absolutePath, all, remove, target.path);
   } catch (error) {
     const reason =
       error instanceof CliError
@@ -127,7 +131,7 @@ export async function storeCredentials(
         : ((error as NodeJS.ErrnoException).code ?? "error");
     const rescueDir = await mkdtemp(join(tmpdir(), "polar-oauth-"));
     const rescue = join(rescueDir, "credentials.env");
-    await writeDotenvFile(rescue, entries);
+    await writeDotenvFile(rescue, all);
     throw new CliError(
       `Could not write ${target.path} (${reason}). The new credentials are saved in ${rescue} (mode 0600): move them into place before running bootstrap again.`,
       1,

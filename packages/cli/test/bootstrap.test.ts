@@ -331,7 +331,11 @@ describe("bootstrap: credentials on stdout", () => {
       "POLAR_CLIENT_SECRET_DEV",
       "POLAR_REGISTRATION_TOKEN_DEV",
       "POLAR_REDIRECT_URI_DEV",
+      // The client lives on the emulator, not development's default (sandbox). A secret store
+      // may hold a SESSION_SECRET already: none is generated for stdout.
+      "POLAR_SERVER",
     ]);
+    expect(vars.POLAR_SERVER).toBe(emulator.url);
     expect(result.stderr).toContain("Credentials written to stdout (dotenv)");
     expect(result.stderr).not.toContain(vars.POLAR_CLIENT_SECRET_DEV);
     expect(result.stderr).not.toContain(vars.POLAR_REGISTRATION_TOKEN_DEV);
@@ -352,6 +356,7 @@ describe("bootstrap: credentials on stdout", () => {
       "POLAR_CLIENT_ID_DEV",
       "POLAR_REGISTRATION_TOKEN_DEV",
       "POLAR_REDIRECT_URI_DEV",
+      "POLAR_SERVER",
     ]);
     knownSecrets.add(credentials.POLAR_REGISTRATION_TOKEN_DEV);
     const shell = await runBin([...DEV, "--format", "shell"], {

@@ -29,19 +29,24 @@ async function quickStart(): Promise<string> {
 
 test("the README quick start runs as written", async () => {
   const script = (await quickStart()).replace("http://127.0.0.1:4000", emulator.url);
-  expect(script).toContain(`export POLAR_SERVER=${emulator.url}`);
+  expect(script).toContain(`npx polar-oauth bootstrap --server ${emulator.url} `);
   const dir = await tempDir();
-  // `polar-oauth` on PATH, as after `pnpm add -D @polar-oauth/cli`.
-  await mkdir(join(dir, "bin"));
-  await writeFile(
-    join(dir, "bin", "polar-oauth"),
-    `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`,
-  );
-  await chmod(join(dir, "bin", "polar-oauth"), 0o755);
+  // The project's own `polar-oauth`, as after `npm install -D @polar-oauth/cli`: npx runs the
+  // local bin and downloads nothing.
+  await writeFile(join(dir, "package.json"), '{ "name": "readme-app", "private": true }\n');
+  await mkdir(join(dir, "node_modules", ".bin"), { recursive: true });
+  const bin = join(dir, "node_modules", ".bin", "polar-oauth");
+  await writeFile(bin, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  await chmod(bin, 0o755);
   const result = await new Promise<{ code: number | null; output: string }>((done) => {
     const child = spawn("bash", ["-euo", "pipefail", "-c", script], {
       cwd: dir,
-      env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, HOME: dir },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        npm_config_offline: "true",
+        npm_config_update_notifier: "false",
+      },
     });
     let output = "";
     child.stdout.on("data", (chunk) => {
@@ -62,10 +67,14 @@ test("the README quick start runs as written", async () => {
   expect(emulator.stats().requests.register).toBe(1);
   const file = join(dir, ".env.development.local");
   expect(await modeOf(file)).toBe(0o600);
-  expect(Object.keys(await readEnvFile(file)).sort()).toEqual([
+  const vars = await readEnvFile(file);
+  expect(Object.keys(vars).sort()).toEqual([
     "POLAR_CLIENT_ID_DEV",
     "POLAR_CLIENT_SECRET_DEV",
     "POLAR_REDIRECT_URI_DEV",
     "POLAR_REGISTRATION_TOKEN_DEV",
+    "POLAR_SERVER",
+    "SESSION_SECRET",
   ]);
+  expect(vars.POLAR_SERVER).toBe(emulator.url);
 });

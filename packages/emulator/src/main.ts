@@ -14,14 +14,21 @@ function banner(emulator: Emulator, rateLimited: boolean): string {
     `  register:   POST ${emulator.url}/v1/oauth2/register`,
     `  rate limits ${rateLimited ? "on (10 registrations, 60 authorizations, 100 token requests per hour)" : "off"}`,
     "",
-    "Fixture users (pick one on the login page; PAT = Authorization: Bearer for registration and the client list):",
+    "Fixture users (pick one on the login page). Their personal access tokens (PAT) are refused on client management (403 NotPermitted, as at Polar):",
     ...shown.map(
       (u) =>
         `  ${u.email.padEnd(width)}  ${u.pat}${u.emailVerified ? "" : "  (email not verified)"}`,
     ),
   ];
   if (users.length > shown.length) lines.push(`  …and ${users.length - shown.length} more`);
-  lines.push("", "Press Ctrl+C to stop.", "");
+  lines.push(
+    "",
+    "Register an app's client here (it writes .env.development.local, POLAR_SERVER included):",
+    `  npx polar-oauth bootstrap --server ${emulator.url} --name "My app (dev)" --redirect-uri http://localhost:3000/auth/callback`,
+    "",
+    "Press Ctrl+C to stop.",
+    "",
+  );
   return lines.join("\n");
 }
 

@@ -3,7 +3,6 @@
 // registered by the installed CLI's `bootstrap`. Plain fetch with the emulator's cookie jar.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { parseEnv } from "node:util";
@@ -64,12 +63,11 @@ try {
   execFileSync(binary("polar-oauth"), [...bootstrap, server, ...client], {
     stdio: ["ignore", "ignore", "inherit"],
   });
+  // bootstrap wrote POLAR_SERVER (the emulator) and a SESSION_SECRET beside the credentials.
   const env = {
     ...parseEnv(readFileSync(envFile, "utf8")),
     ENVIRONMENT: "development",
-    POLAR_SERVER: server,
     PORT: String(appPort),
-    SESSION_SECRET: randomBytes(32).toString("base64url"),
   };
   start(process.execPath, ["build/example/server.js"], env);
   await waitFor(app);

@@ -9,6 +9,7 @@ import {
   updateClient,
 } from "@polar-oauth/core/setup";
 import { type Command, Option } from "commander";
+import { appSettingEntries, missingSettings } from "../app-settings.js";
 import { confirm } from "../confirm.js";
 import { startCredentialRun } from "../credential-run.js";
 import {
@@ -23,7 +24,7 @@ import {
   type DesiredClientFlags,
   loadDesiredClient,
 } from "../desired-client.js";
-import { assertWritable } from "../dotenv-file.js";
+import { assertWritable, writeDotenvFile } from "../dotenv-file.js";
 import { diffClient, formatDiff } from "../drift.js";
 import {
   type ExistingCredentials,
@@ -221,6 +222,7 @@ async function reconcile(state: BootstrapState, clientId: string): Promise<ExitC
 
   if (diff.changes.length === 0) {
     output.ok(`Polar client ${clientId} (${environment}) is up to date with ${desired.source}.`);
+    await completeSettings(state);
     warnIfAppUriUnregistered(state, registered);
     if (output.json) output.printJson({ ok: true, action: "up_to_date", ...report });
     return EXIT.OK;
@@ -254,6 +256,7 @@ async function reconcile(state: BootstrapState, clientId: string): Promise<ExitC
   output.ok(
     `Updated Polar client ${clientId} (${environment}): ${diff.changes.map((x) => x.field).join(", ")}.`,
   );
+  await completeSettings(state);
   warnIfAppUriUnregistered(state, updated);
   if (output.json) output.printJson({ ok: true, action: "updated", ...report });
   return EXIT.OK;
@@ -301,10 +304,12 @@ async function registerNew(state: BootstrapState): Promise<ExitCode> {
     writeRedirectUri: !existing.redirectUri,
     previous,
   });
+  const settings = appSettingEntries({ environment, server, layered, target });
+  redactor.add(settings.find(([name]) => name === "SESSION_SECRET")?.[1]);
   // Crash safety: the credentials are stored before anything reports success.
-  await storeCredentials(target, entries, output);
+  await storeCredentials(target, entries, output, [], settings);
 
-  const variables = entries.map(([name]) => name);
+  const variables = [...entries, ...settings].map(([name]) => name);
   output.ok(`Registered Polar client ${client.client_id} (${environment}) — ${summary}.`);
   output.line(`  Credentials written to ${describeTarget(target)}: ${variables.join(", ")}.`);
   if (target.kind === "file" && target.defaulted) {
@@ -314,6 +319,7 @@ async function registerNew(state: BootstrapState): Promise<ExitCode> {
       ),
     );
   }
+  noteSettings(state, settings);
   if (!client.registration_access_token) {
     output.warn(
       "Polar returned no registration access token: later runs cannot read this client back, and only Polar's dashboard can change it.",
@@ -366,6 +372,55 @@ async function stillRegistered(
     throw error;
   }
   return { clientId: existing.clientId, registrationToken: existing.registrationToken };
+}
+
+/**
+ * On a later run (the client exists): adds to the credential file the app settings it lacks
+ * (an older bootstrap wrote none), so the app runs on the file alone. Not with --dry-run,
+ * nor for --format (stdout then carries no credentials).
+ */
+async function completeSettings(state: BootstrapState): Promise<void> {
+  const { run, options, environment, target, layered, server } = state;
+  if (target.kind !== "file" || options.dryRun) return;
+  const settings = missingSettings(
+    appSettingEntries({ environment, server, layered, target }),
+    layered,
+  );
+  if (settings.length === 0) return;
+  run.redactor.add(settings.find(([name]) => name === "SESSION_SECRET")?.[1]);
+  await writeDotenvFile(target.absolutePath, settings, [], target.path);
+  run.output.line(
+    `  Wrote ${settings.map(([name]) => name).join(", ")} to ${describeTarget(target)}.`,
+  );
+  noteSettings(state, settings);
+}
+
+/** Says why POLAR_SERVER and SESSION_SECRET were written (never their values' secrets). */
+function noteSettings(state: BootstrapState, settings: ReadonlyArray<readonly [string, string]>) {
+  const { run, target, server } = state;
+  const c = run.output.colors;
+  const names = new Set(settings.map(([name]) => name));
+  if (names.has("POLAR_SERVER")) {
+    run.output.line(
+      c.dim(
+        `  POLAR_SERVER: the app signs in at ${describeServer(server)}, where this client lives.`,
+      ),
+    );
+  }
+  if (names.has("SESSION_SECRET")) {
+    run.output.line(
+      c.dim(
+        "  SESSION_SECRET: generated for this environment (none was set); keep it, or every session ends.",
+      ),
+    );
+  }
+  if (target.kind === "file" && names.size > 0) {
+    // The app's ENVIRONMENT defaults to development; another environment must name itself.
+    const env = state.environment === "development" ? "" : `ENVIRONMENT=${state.environment} `;
+    run.output.line(
+      c.dim(`  The app runs on it alone: ${env}node --env-file=${target.path} app.js`),
+    );
+  }
 }
 
 /** Warns when the app's configured redirect URI is not registered (the startup check would fail). */

@@ -83,7 +83,8 @@ Examples:
   $ polar-oauth clients list
   $ polar-oauth clients get --env production --env-file .env.production
   $ polar-oauth clients update --add-redirect-uri https://staging.example.com/auth/callback
-  $ polar-oauth clients delete polar_ci_… --yes`,
+  $ polar-oauth clients delete polar_ci_… --yes
+  $ polar-oauth clients delete --env staging --env-file .env.preview --yes`,
     );
 
   const common = (command: Command) => addEnvFileOption(addCommonOptions(command));
@@ -145,7 +146,7 @@ Examples:
   common(
     clients
       .command("delete")
-      .argument("<client_id>", "client to delete")
+      .argument("[client_id]", "client to delete (default: POLAR_CLIENT_ID_<ENV>)")
       .description(
         "Delete a client. Sign-ins and refreshes stop; access tokens it already issued stay valid until they expire (Polar soft-deletes, whatever its docs say).",
       )
@@ -153,9 +154,9 @@ Examples:
   )
     .addHelpText(
       "after",
-      "\nExamples:\n  $ polar-oauth clients delete polar_ci_…          # asks first\n  $ polar-oauth clients delete polar_ci_… --yes    # in scripts (required when not a terminal)",
+      "\nExamples:\n  $ polar-oauth clients delete polar_ci_…          # asks first\n  $ polar-oauth clients delete polar_ci_… --yes    # in scripts (required when not a terminal)\n  $ polar-oauth clients delete --env staging --env-file .env.preview --yes   # a preview's client, at teardown",
     )
-    .action(async (clientId: string, options: ClientsDeleteOptions) =>
+    .action(async (clientId: string | undefined, options: ClientsDeleteOptions) =>
       done(await deleteCommand(clientId, options, run)),
     );
 }
@@ -431,11 +432,12 @@ async function updateCommand(
 }
 
 async function deleteCommand(
-  clientId: string,
+  requested: string | undefined,
   options: ClientsDeleteOptions,
   run: RunContext,
 ): Promise<ExitCode> {
   const scope = await clientsScope(options, run);
+  const clientId = defaultClientId(scope, requested);
   const { output, io } = run;
   const context = scope.context(clientId);
   const warning = `Deleting ${clientId}: Polar soft-deletes it. It can no longer sign users in, refresh tokens or be read; an app still configured with it stops working. Polar's docs say deletion revokes all tokens, but its code revokes none: access tokens it already issued stay valid until they expire (up to 10 days).`;
