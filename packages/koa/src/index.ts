@@ -31,9 +31,10 @@ export interface PolarKoaMiddleware extends Middleware {
  * (the redirect URI's path), `POST /auth/logout` and `GET /auth/me`, and sets
  * `ctx.state.polar` on every other request. A response that gets a session cookie (a refresh,
  * a sliding expiry) leaves with `Cache-Control: private, no-store`, whatever the app sets
- * (enforced when the headers are written). When a later middleware throws, Koa's error handling drops those cookies: they
- * are never put on the error (it reaches loggers, and a shared error instance would carry one
- * user's session to the next). The next request re-issues them (a refresh from its grace window).
+ * (enforced when the headers are written). When a later middleware throws, Koa's error
+ * handling drops those cookies: they are never put on the error (it reaches loggers, and a
+ * shared error instance would carry one user's session to the next). The next request
+ * re-issues them (a refresh from its grace window).
  */
 export function polarAuth(config?: PolarConfig, options?: PolarAuthOptions): PolarKoaMiddleware {
   const auth = createPolarAuth(config ?? loadPolarConfig(), options);
