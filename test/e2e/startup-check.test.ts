@@ -22,7 +22,7 @@ afterAll(async () => {
 async function startExample(
   framework: Framework,
   redirectUri: (registered: string) => string,
-  options: { registrationToken?: boolean } = {},
+  options: { registrationToken?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ app: Spawned; registered: string; port: number }> {
   const [port] = await freePorts(1);
   const registered = `http://localhost:${port}/auth/callback`;
@@ -40,6 +40,7 @@ async function startExample(
       options.registrationToken === false ? undefined : client.registration_access_token,
     SESSION_SECRET,
     PORT: String(port),
+    ...options.env,
   });
   return { app, registered, port: port! };
 }
@@ -70,6 +71,18 @@ describe.each<Framework>(["express", "koa"])("the %s example's startup check", (
     expect(app.output).not.toContain("listening on");
     // The page (which answers a wrong redirect URI with a 200 error page) was never asked.
     expect(emulator.stats().requests).toMatchObject({ authorize_api: 1, authorize: 0 });
+    expect(await app.stop()).toBe(true);
+  });
+
+  it("refuses to start with NODE_ENV=production and no ENVIRONMENT (an http loopback POLAR_SERVER)", async () => {
+    const { app } = await startExample(framework, (uri) => uri, {
+      env: { ENVIRONMENT: undefined, NODE_ENV: "production" },
+    });
+    await app.exited;
+    expect(app.exitCode, app.output).not.toBe(0);
+    expect(app.output).toMatch(/ENVIRONMENT: is not set while NODE_ENV=production/);
+    expect(app.output).toMatch(/Set ENVIRONMENT=production \(or staging\)/);
+    expect(app.output).not.toContain("listening on");
     expect(await app.stop()).toBe(true);
   });
 

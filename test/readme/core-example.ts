@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { createPolarAuth, loadPolarConfig, SESSION_COOKIE_CACHE_CONTROL } from "@polar-oauth/core";
+import { createPolarAuth, keepSessionResponsePrivate, loadPolarConfig } from "@polar-oauth/core";
 
 // The framework-free kit: an adapter only converts requests and responses.
 const auth = createPolarAuth(loadPolarConfig());
@@ -15,7 +15,7 @@ export const server = createServer(async (req, res) => {
   }
   const polar = await auth.context(request, (cookie) => {
     res.appendHeader("set-cookie", cookie);
-    res.setHeader("cache-control", SESSION_COOKIE_CACHE_CONTROL); // "private, no-store"
+    keepSessionResponsePrivate(res); // leaves with "Cache-Control: private, no-store"
   });
   res.end(polar.session ? `Hello ${polar.session.user.email}` : "Signed out");
 }).listen(Number(process.env.PORT ?? 3000));

@@ -166,7 +166,7 @@ describe("dotenv values (file and stdout)", () => {
     "with 'single' quotes",
     'with "double" quotes',
     "back\\slash",
-    "dollar $HOME",
+    "dollar $1 (dotenv-expand leaves it)",
     "hash # not a comment",
   ])("%j is quoted so that a dotenv parser reads back exactly it", (value) => {
     const text = formatCredentials([["VALUE", value]], "dotenv");

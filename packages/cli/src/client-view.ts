@@ -1,5 +1,6 @@
 import type { RegisteredClient } from "@polar-oauth/core/setup";
 import { renderFields } from "./table.js";
+import { serverValue } from "./terminal-text.js";
 
 /** A registered client as the CLI shows it: every public field, never a secret. */
 export interface ClientView {
@@ -38,13 +39,16 @@ export function issuedDate(seconds: number | null): string {
   return seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : "";
 }
 
-/** The client as aligned `label: value` lines. */
+/**
+ * The client as aligned `label: value` lines. Every value came from the server: each is shown
+ * on its own line with control, bidi and newline characters escaped ({@link serverValue}).
+ */
 export function renderClient(view: ClientView): string {
   const scopes = view.scope ? view.scope.split(" ") : [];
-  return renderFields([
+  const fields: Array<[string, string]> = [
     ["client_id", view.client_id],
     ["client_name", view.client_name ?? ""],
-    ["redirect_uris", view.redirect_uris.join("\n")],
+    ["redirect_uris", view.redirect_uris.map(serverValue).join("\n")],
     ["auth_method", view.token_endpoint_auth_method],
     [
       "scope",
@@ -58,5 +62,8 @@ export function renderClient(view: ClientView): string {
     ["tos_uri", view.tos_uri ?? ""],
     ["policy_uri", view.policy_uri ?? ""],
     ["issued", issuedDate(view.client_id_issued_at)],
-  ]);
+  ];
+  return renderFields(
+    fields.map(([label, value]) => [label, label === "redirect_uris" ? value : serverValue(value)]),
+  );
 }

@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Environment, RegisteredClient } from "@polar-oauth/core/setup";
 import { type DotenvWrite, dotenvValue, writeDotenvFile } from "./dotenv-file.js";
+import { polarStoredUri } from "./drift.js";
 import { credentialVariableNames } from "./environment.js";
 import { CliError, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import { assertTrustworthyCredentials } from "./server-answer.js";
+import { serverValue } from "./terminal-text.js";
 
 /** Formats for credentials on stdout. */
 export const CREDENTIAL_FORMATS = ["dotenv", "json", "shell"] as const;
@@ -59,15 +61,15 @@ export type CredentialEntries = Array<readonly [string, string]>;
 /**
  * The variables for a freshly registered client: `POLAR_CLIENT_ID_<ENV>`,
  * `POLAR_CLIENT_SECRET_<ENV>` (confidential clients), `POLAR_REGISTRATION_TOKEN_<ENV>`, and
- * `POLAR_REDIRECT_URI_<ENV>` (the first registered URI, exactly as Polar stored it) unless
- * the target already sets one. `previous` keeps a replaced client's id and token
- * (`POLAR_PREVIOUS_…`) so it can still be deleted after the deploy.
+ * `POLAR_REDIRECT_URI_<ENV>` (`redirectUri`: the one asked for, see {@link redirectUriToWrite})
+ * when given. `previous` keeps a replaced client's id and token (`POLAR_PREVIOUS_…`) so it can
+ * still be deleted after the deploy.
  */
 export function credentialEntries(
   client: RegisteredClient,
   environment: Environment,
   options: {
-    writeRedirectUri: boolean;
+    redirectUri: string | undefined;
     previous?: { clientId: string; registrationToken: string | undefined } | undefined;
   },
 ): CredentialEntries {
@@ -77,8 +79,7 @@ export function credentialEntries(
   if (client.registration_access_token) {
     entries.push([names.registrationToken, client.registration_access_token.reveal()]);
   }
-  const firstUri = client.redirect_uris[0];
-  if (options.writeRedirectUri && firstUri) entries.push([names.redirectUri, firstUri]);
+  if (options.redirectUri) entries.push([names.redirectUri, options.redirectUri]);
   if (options.previous) {
     entries.push([names.previousClientId, options.previous.clientId]);
     if (options.previous.registrationToken) {
@@ -86,6 +87,27 @@ export function credentialEntries(
     }
   }
   return entries;
+}
+
+/**
+ * The redirect URI to write after a registration: the one asked for (`requested`, the first
+ * sent), in the form Polar stores it (host lowercased, a bare host given `/`), and only when
+ * the server's first stored URI is that string byte for byte. A server that answers with a
+ * look-alike (a fullwidth `ｓ`, a soft hyphen, another host that URL parsing folds into the same
+ * one) gets `refused`: a message for the error, with the server's value escaped. The server's
+ * string itself is never written.
+ */
+export function redirectUriToWrite(
+  requested: string | undefined,
+  client: RegisteredClient,
+): { write: string | undefined } | { refused: string } {
+  const stored = client.redirect_uris[0];
+  if (requested === undefined || stored === undefined) return { write: undefined };
+  const expected = polarStoredUri(requested);
+  if (stored === expected || stored === requested) return { write: stored };
+  return {
+    refused: `Polar stored the redirect URI as "${serverValue(stored)}", which is not the one asked for (${requested}${expected === requested ? "" : `, stored by Polar as ${expected}`}) byte for byte, so it was not written (the other credentials were). Fix: check that POLAR_SERVER is Polar; run \`polar-oauth clients get\` to see what is registered, and set the redirect URI variable yourself once it is right.`,
+  };
 }
 
 /** Renders credentials for stdout; dotenv values are quoted exactly as in a file ({@link dotenvValue}). */

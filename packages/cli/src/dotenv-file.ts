@@ -68,9 +68,13 @@ export function parseDotenv(text: string): Record<string, string> {
 
 /** A value that no dotenv quoting can carry safely. Names the variable, never the value. */
 export class UnsafeDotenvValueError extends CliError {
-  constructor(variable: string, reason: string) {
+  constructor(
+    variable: string,
+    reason: string,
+    risk = "which a dotenv parser could read as another variable",
+  ) {
     super(
-      `Refusing to write ${variable}: its value ${reason}, which a dotenv parser could read as another variable. Nothing was written.`,
+      `Refusing to write ${variable}: its value ${reason}, ${risk}. Nothing was written.`,
       1,
       "DOTENV_UNSAFE_VALUE",
     );
@@ -83,16 +87,31 @@ export class UnsafeDotenvValueError extends CliError {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
+ * What dotenv-expand (12, `lib/main.js`) replaces even inside single quotes, since it only
+ * sees the parsed value: `${…}`, `$NAME`, and `\$` (unescaped to `$`).
+ */
+const EXPANDED_BY_DOTENV_EXPAND = /\$[A-Za-z_{]|\\\$/;
+
+/**
  * Formats one value for a dotenv line so that every common parser (Node's `parseEnv`, the
- * `dotenv` package, Docker Compose) reads back exactly `value` and nothing else: bare when it
- * is made of plain characters, else single-quoted (literal everywhere), else double-quoted
- * when it holds no `"`, `\` or `$`. Escaping inside double quotes is not portable (Node's
- * parser ends the value at `\"` and keeps backslashes), so a value needing it is refused, as
- * is any control character (a newline or carriage return starts a new variable).
+ * `dotenv` package with dotenv-expand, Docker Compose) reads back exactly `value` and nothing
+ * else: bare when it is made of plain characters, else single-quoted (literal everywhere; a
+ * value with `$` always is, so Compose does not interpolate it), else double-quoted when it
+ * holds no `"`, `\` or `$`. Refused: a `$` that dotenv-expand would expand whatever the
+ * quotes (`$NAME`, `${…}`, `\$`); a value needing escapes inside double quotes (not portable:
+ * Node's parser ends the value at `\"` and keeps backslashes); any control character (a newline
+ * or carriage return starts a new variable).
  */
 export function dotenvValue(value: string, variable = "a variable"): string {
   if (CONTROL.test(value))
     throw new UnsafeDotenvValueError(variable, "contains a control character");
+  if (EXPANDED_BY_DOTENV_EXPAND.test(value)) {
+    throw new UnsafeDotenvValueError(
+      variable,
+      "holds '$' before a name or '{' (or '\\$')",
+      "which dotenv-expand (and Docker Compose outside single quotes) would replace by another variable's value",
+    );
+  }
   if (/^[A-Za-z0-9_./:@%+,=-]*$/.test(value)) return value;
   if (!value.includes("'")) return `'${value}'`;
   if (!/["\\$]/.test(value)) return `"${value}"`;

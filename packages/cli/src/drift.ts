@@ -1,5 +1,6 @@
 import { type ClientMetadata, parseScopes, type RegisteredClient } from "@polar-oauth/core/setup";
 import type { Colors } from "./output.js";
+import { serverValue } from "./terminal-text.js";
 
 /** One field where the registered client differs from the desired one. */
 export interface FieldChange {
@@ -141,13 +142,13 @@ export function formatDiff(changes: readonly FieldChange[], c: Colors): string[]
   for (const change of changes) {
     if (change.added || change.removed) {
       lines.push(`  ${c.bold(change.field)}:`);
-      for (const value of change.added ?? []) lines.push(c.green(`    + ${value}`));
-      for (const value of change.removed ?? []) lines.push(c.red(`    - ${value}`));
+      for (const value of change.added ?? []) lines.push(c.green(`    + ${serverValue(value)}`));
+      for (const value of change.removed ?? []) lines.push(c.red(`    - ${serverValue(value)}`));
       if (change.reordered)
         lines.push(c.yellow("    ~ same values, new order (the first is the default)"));
     } else {
       const show = (value: string | undefined) =>
-        value === undefined ? "(not set)" : JSON.stringify(value);
+        value === undefined ? "(not set)" : serverValue(JSON.stringify(value));
       lines.push(
         `  ${c.bold(change.field)}: ${c.red(show(change.from))} → ${c.green(show(change.to))}`,
       );

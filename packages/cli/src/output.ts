@@ -1,6 +1,7 @@
 import picocolors from "picocolors";
 import type { CliIo, CliStream } from "./io.js";
 import type { Redactor } from "./redact.js";
+import { terminalJson, terminalText } from "./terminal-text.js";
 
 /** picocolors' formatter set. */
 export type Colors = ReturnType<typeof picocolors.createColors>;
@@ -26,7 +27,9 @@ export interface OutputOptions {
  * The one place that writes to the terminal. Human lines go to stdout (to stderr while stdout
  * carries credentials, see {@link Output.reserveStdout}); `--json` prints a single document on
  * stdout and keeps human lines quiet; warnings and errors go to stderr. Everything except
- * {@link Output.credentials} passes through the {@link Redactor}.
+ * {@link Output.credentials} passes through the {@link Redactor}, then {@link terminalText}:
+ * no escape sequence, C1 or bidi control a server slipped into a message reaches the terminal
+ * (only the CLI's own colours do).
  */
 export class Output {
   readonly json: boolean;
@@ -60,7 +63,8 @@ export class Output {
   /** A human line (quiet in `--json` mode). */
   line(text = ""): void {
     if (this.json) return;
-    this.#humanStream.write(`${this.redactor.redact(text)}\n`);
+    const stream = this.#humanStream;
+    stream.write(`${this.#safe(text, stream)}\n`);
   }
 
   /** A "✓ …" line. */
@@ -76,28 +80,33 @@ export class Output {
   /** A warning on stderr, shown in `--json` mode too. */
   warn(text: string): void {
     const c = this.errorColors;
-    this.io.stderr.write(`${c.yellow("warning:")} ${this.redactor.redact(text)}\n`);
+    this.io.stderr.write(`${this.#safe(`${c.yellow("warning:")} ${text}`, this.io.stderr)}\n`);
   }
 
   /** A one-line error on stderr. */
   error(text: string): void {
     const c = this.errorColors;
-    this.io.stderr.write(`${c.red("error:")} ${this.redactor.redact(text)}\n`);
+    this.io.stderr.write(`${this.#safe(`${c.red("error:")} ${text}`, this.io.stderr)}\n`);
   }
 
   /** Debug detail on stderr, only with `--debug`, redacted. */
   debugLine(text: string): void {
-    if (this.debug) this.io.stderr.write(`${this.redactor.redact(text)}\n`);
+    if (this.debug) this.io.stderr.write(`${this.#safe(text, this.io.stderr)}\n`);
   }
 
   /** Prints one JSON document on stdout (redacted; secrets never belong in it). */
   printJson(value: unknown): void {
-    this.io.stdout.write(`${this.redactor.redact(JSON.stringify(value, null, 2))}\n`);
+    this.io.stdout.write(`${terminalJson(this.redactor.redact(JSON.stringify(value, null, 2)))}\n`);
   }
 
   /** Writes credentials to stdout unredacted: only for `--format` output the user asked for. */
   credentials(text: string): void {
     this.io.stdout.write(text);
+  }
+
+  /** Redacted, then made safe for the terminal (colours kept where the stream shows them). */
+  #safe(text: string, stream: CliStream): string {
+    return terminalText(this.redactor.redact(text), colorsEnabled(stream, this.io.env));
   }
 
   get #humanStream(): CliStream {

@@ -38,8 +38,10 @@ export function runBin(
         PATH: process.env.PATH ?? "",
         HOME: options.cwd,
         // These suites run "production" against the local emulator over http: the test-only
-        // opt-out (test/security/polar-server-transport.test.ts checks the refusal without it).
+        // opt-outs (test/security/polar-server-transport.test.ts and
+        // emulator-in-production.test.ts check the refusals without them).
         POLAR_UNSAFE_HTTP_LOOPBACK_IN_PRODUCTION: "1",
+        POLAR_UNSAFE_EMULATOR_IN_PRODUCTION: "1",
         ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],

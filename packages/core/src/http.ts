@@ -118,13 +118,17 @@ function describeValidationDetail(detail: unknown): string {
 }
 
 /**
- * Text a server sent, made safe to put in an error: control characters and anything shaped
- * like a Polar credential (`polar_cs_…`, `polar_at_…`, …) removed, at most 200 characters.
+ * Text a server sent, made safe to put in an error: control characters (C0, DEL, C1), bidi
+ * controls and invisible marks, and anything shaped like a Polar credential (`polar_cs_…`,
+ * `polar_at_…`, …) removed, at most 200 characters.
  */
 export function serverText(text: string): string {
   const clean = text
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+      /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+/g,
+      " ",
+    )
     .replace(/polar_(?!ci_)[a-z]{1,4}_[A-Za-z0-9_]+/g, "[redacted]")
     .trim();
   return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;

@@ -4,6 +4,7 @@ export { type LoginFailure, PolarLoginError, PolarLoginRejectedError } from "./f
 export type { PolarAuthOptions, PolarLogger, PolarLogin } from "./flow/options.js";
 export { PolarSessionEndedError } from "./flow/refresh.js";
 export { MAX_RETURN_TO_LENGTH, safeReturnTo } from "./flow/return-to.js";
+export { keepSessionResponsePrivate } from "./http/no-store.js";
 export type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
 export { SESSION_COOKIE_CACHE_CONTROL } from "./http/types.js";
 export type { PolarOrganization, PolarSession, PolarUser } from "./session/data.js";

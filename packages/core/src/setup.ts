@@ -64,6 +64,12 @@ export {
 export { Secret, secret } from "./secret.js";
 export { clearDiscoveryCache, getServerMetadata } from "./server/discovery.js";
 export {
+  allowsEmulatorInProduction,
+  EMULATOR_METADATA_FIELD,
+  isEmulatorMetadata,
+  UNSAFE_EMULATOR_IN_PRODUCTION,
+} from "./server/emulator.js";
+export {
   AUTHORIZATION_API_PATH,
   authorizationApiEndpoint,
   POLAR_ISSUER,

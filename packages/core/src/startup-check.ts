@@ -9,6 +9,8 @@ import {
 import type { HttpOptions } from "./http.js";
 import { explainRedirectUriMismatch } from "./redirect-uri/explain.js";
 import { getClient } from "./registration/api.js";
+import { getServerMetadata } from "./server/discovery.js";
+import { refuseEmulatorInProduction } from "./server/emulator.js";
 import { probeAuthorization } from "./startup-probe.js";
 
 /** How the registration was verified, and what Polar has. */
@@ -33,8 +35,9 @@ export interface VerifyRegistrationOptions extends Pick<HttpOptions, "fetch"> {
  * has registered? With a registration access token it reads the client back (RFC 7592) and
  * also checks the token endpoint auth method and scopes; without one it asks Polar's JSON
  * authorize API (see {@link probeAuthorization}), which answers 400 to an unknown client or
- * an unregistered redirect URI.
- * One request, bounded by the config's timeout.
+ * an unregistered redirect URI. In production a custom server's discovery document is read
+ * first, and the polar-oauth emulator is refused (`POLAR_UNSAFE_EMULATOR_IN_PRODUCTION`).
+ * One request (two for a custom server in production), each bounded by the config's timeout.
  *
  * Throws {@link RedirectUriMismatchError} (with the closest registered URI and the difference
  * in words), {@link RegistrationMismatchError}, or {@link PolarUnreachableError}.
@@ -46,6 +49,13 @@ export async function verifyRegistration(
   const attempts = 1 + (options.retries ?? 0);
   for (let attempt = 1; ; attempt++) {
     try {
+      if (config.environment === "production" && !config.server.metadata) {
+        const metadata = await getServerMetadata(config.server, {
+          fetch: options.fetch,
+          timeoutMs: config.timeoutMs,
+        });
+        refuseEmulatorInProduction(metadata, config);
+      }
       return config.registrationAccessToken
         ? await checkRegistration(config, options)
         : await probeAuthorization(config, options);

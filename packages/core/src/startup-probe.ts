@@ -27,18 +27,68 @@ function oauthError(body: unknown): { error: string; description: string } {
   return { error, description };
 }
 
-/** The `error` of a redirect back to our own redirect URI, or undefined for any other redirect. */
-function errorOfRedirect(location: string | null, redirectUri: string): string | undefined {
-  if (!location) return undefined;
+/**
+ * A redirect's target: back to our own redirect URI (Authlib redirects there only after it
+ * checked the client and the redirect URI) with its `error`, `error_description` and whether it
+ * carries a `code`; or `elsewhere` (another URL, no or a broken Location), which proves nothing.
+ */
+function readRedirect(
+  location: string | null,
+  redirectUri: string,
+):
+  | { back: true; error: string | undefined; description: string; code: boolean }
+  | { back: false; where: string } {
   let target: URL;
   try {
-    target = new URL(location, redirectUri);
+    target = new URL(location ?? "", redirectUri);
   } catch {
-    return undefined;
+    return { back: false, where: "an unreadable Location" };
   }
   const ours = new URL(redirectUri);
-  if (target.origin !== ours.origin || target.pathname !== ours.pathname) return undefined;
-  return target.searchParams.get("error") ?? undefined;
+  if (!location || target.origin !== ours.origin || target.pathname !== ours.pathname) {
+    return { back: false, where: location ? serverText(target.origin) : "no Location" };
+  }
+  const error = target.searchParams.get("error");
+  return {
+    back: true,
+    error: error === null ? undefined : /^[a-z_]{1,64}$/.test(error) ? error : "error",
+    description: serverText(target.searchParams.get("error_description") ?? ""),
+    code: target.searchParams.has("code"),
+  };
+}
+
+/**
+ * OIDC's "a user must act" errors (`prompt=none` answers): Authlib raises them only after the
+ * client and the redirect URI were checked, so they prove both known.
+ */
+const USER_INTERACTION = new Set([
+  "login_required",
+  "consent_required",
+  "interaction_required",
+  "account_selection_required",
+]);
+
+/**
+ * What an OAuth error means for the sign-ins, in words (Authlib 1.7.2,
+ * `oauth2/rfc6749/errors.py` and `grants/authorization_code.py`).
+ */
+const MEANINGS: Record<string, string> = {
+  unauthorized_client:
+    'the client may not use the authorization code flow (its registration lacks response type "code" or the authorization_code grant)',
+  access_denied: "Polar denied the authorization before any user was asked",
+  invalid_request:
+    "Polar found a parameter of the authorization request invalid (PKCE, nonce, sub_type or prompt)",
+  unsupported_response_type: "this server does not offer response_type=code",
+  server_error: "Polar failed while checking the authorization request",
+  temporarily_unavailable: "Polar is temporarily unable to authorize",
+};
+
+/** Authlib's words for an unregistered redirect URI (`grants/base.py` `validate_authorization_redirect_uri`). */
+function saysRedirectUriUnsupported(description: unknown): boolean {
+  return (
+    typeof description === "string" &&
+    /^Redirect URI \S.* is not supported by client\.?$/.test(description.trim())
+  );
 }
 
 /**
@@ -49,6 +99,13 @@ function errorOfRedirect(location: string | null, redirectUri: string): string |
  * data, without `openid`) or a redirect to the redirect URI carrying an OAuth error
  * (`invalid_scope` for a scope the server does not know). The browser page
  * (`polar.sh/oauth2/authorize`) is never asked: it renders every error with a 2xx status.
+ *
+ * Only what proves the client and the redirect URI known passes: 401, a 2xx with consent data
+ * naming this client, a redirect back to the redirect URI with a code or a "user must act"
+ * error (`login_required`, …). Any other error fails with its meaning (`unauthorized_client`
+ * is a registration to fix); a 400 `invalid_request` is a redirect-URI mismatch only in
+ * Authlib's words for it ("Redirect URI … is not supported by client."); anything else
+ * (a redirect elsewhere, an HTML page) is inconclusive.
  */
 export async function probeAuthorization(
   config: PolarConfig,
@@ -74,7 +131,7 @@ export async function probeAuthorization(
       signal: AbortSignal.timeout(config.timeoutMs),
       headers: { accept: "application/json" },
     });
-    if (response.status === 400) {
+    if (response.status === 400 || (response.status >= 200 && response.status < 300)) {
       const text = await response.text();
       try {
         body = JSON.parse(text);
@@ -101,35 +158,61 @@ export async function probeAuthorization(
         `Polar does not know client ${config.clientId} ${said}: the id is wrong, the client was deleted, or it belongs to the other environment (sandbox and production are separate). Fix: set ${idVar} to a client of ${config.server.url}, or register one with \`polar-oauth bootstrap --env ${config.environment}\`.`,
       );
     }
-    if (error === "invalid_request" && /redirect/i.test(description)) {
+    if (
+      error === "invalid_request" &&
+      isRecord(body) &&
+      saysRedirectUriUnsupported(body.error_description)
+    ) {
       throw new RedirectUriMismatchError(
         `Polar refused an authorization request for client ${config.clientId} with redirect URI ${config.redirectUri} ${said}: this redirect URI is not registered exactly (Polar compares the whole string: scheme, host, port, path, trailing slash, query). Fix: register it with \`polar-oauth bootstrap --env ${config.environment} --redirect-uri ${config.redirectUri}\`, and set ${tokenVar} so this check can name the registered URIs.`,
         { redirectUri: config.redirectUri, registeredRedirectUris: [] },
       );
     }
-    throw new PolarError(
-      "STARTUP_CHECK_REFUSED",
-      `Polar refused the startup check's authorization request for client ${config.clientId} ${said}; sign-ins would fail the same way.`,
-    );
+    throw refused(config, error, said);
   }
   if (status >= 300 && status < 400) {
-    const error = errorOfRedirect(response.headers.get("location"), config.redirectUri);
+    const redirect = readRedirect(response.headers.get("location"), config.redirectUri);
+    if (!redirect.back) {
+      throw new PolarError(
+        "STARTUP_CHECK_INCONCLUSIVE",
+        `${url.origin}${url.pathname} answered the startup check with a redirect to ${redirect.where}, not to the redirect URI; cannot tell whether client ${config.clientId} and redirect URI ${config.redirectUri} are registered. Fix: set ${tokenVar} so the check reads the client back instead, or set startupCheck to warn.`,
+      );
+    }
+    const { error, description } = redirect;
+    // Back to our redirect URI without an error: Polar issued a code, so both are known.
+    if (error === undefined && redirect.code)
+      return { method: "probe", redirectUri: config.redirectUri };
+    if (error !== undefined && USER_INTERACTION.has(error)) {
+      return { method: "probe", redirectUri: config.redirectUri };
+    }
     if (error === "invalid_scope") {
       throw new RegistrationMismatchError(
         `Polar refused the scopes ${config.scopes.join(" ")} for client ${config.clientId} (invalid_scope): the server does not support one of them. Fix: remove it from ${envVarName("POLAR_SCOPES", config.environment)}.`,
       );
     }
-    if (error === "invalid_request" || error === "unauthorized_client") {
+    if (error === undefined) {
       throw new PolarError(
-        "STARTUP_CHECK_REFUSED",
-        `Polar refused the startup check's authorization request for client ${config.clientId} (${error}); sign-ins would fail the same way.`,
+        "STARTUP_CHECK_INCONCLUSIVE",
+        `${url.origin}${url.pathname} redirected the startup check back to the redirect URI with neither a code nor an error; cannot tell whether client ${config.clientId} is registered. Fix: set ${tokenVar} so the check reads the client back instead, or set startupCheck to warn.`,
       );
     }
-    // login_required, consent_required, …: the client and redirect URI were accepted.
-    return { method: "probe", redirectUri: config.redirectUri };
+    throw refused(
+      config,
+      error,
+      `(redirect with error=${error}${description ? `: ${description}` : ""})`,
+    );
   }
-  if (status === 401 || (status >= 200 && status < 300)) {
-    return { method: "probe", redirectUri: config.redirectUri };
+  if (status === 401) return { method: "probe", redirectUri: config.redirectUri };
+  if (status >= 200 && status < 300) {
+    // Polar's consent data names the client (`AuthorizeResponse.client`, oauth2/schemas.py):
+    // only that proves the client (and, checked before it, the redirect URI) known.
+    if (isRecord(body) && isRecord(body.client) && body.client.client_id === config.clientId) {
+      return { method: "probe", redirectUri: config.redirectUri };
+    }
+    throw new PolarError(
+      "STARTUP_CHECK_INCONCLUSIVE",
+      `${url.origin}${url.pathname} answered ${status} to the startup check without Polar's consent data for client ${config.clientId}; cannot tell whether the redirect URI is registered. Fix: set ${tokenVar} so the check reads the client back instead, or set startupCheck to warn.`,
+    );
   }
   if (status >= 500) {
     throw new PolarApiError(
@@ -141,5 +224,22 @@ export async function probeAuthorization(
   throw new PolarError(
     "STARTUP_CHECK_INCONCLUSIVE",
     `${url.origin}${url.pathname} answered ${status} to the startup check; cannot tell whether the redirect URI is registered${status === 404 ? " (this server has no JSON authorize API)" : ""}. Fix: set ${tokenVar} so the check reads the client back instead, or set startupCheck to warn.`,
+  );
+}
+
+/**
+ * The startup check's authorization request was refused with an OAuth `error`: what that means
+ * for sign-ins, from {@link MEANINGS}. `unauthorized_client` is a registration to fix.
+ */
+function refused(config: PolarConfig, error: string, said: string): PolarError {
+  const meaning = MEANINGS[error];
+  if (error === "unauthorized_client") {
+    return new RegistrationMismatchError(
+      `Polar refused the startup check's authorization request for client ${config.clientId} ${said}: ${meaning}. Fix: update the client with \`polar-oauth bootstrap --env ${config.environment} --apply\` (grant_types authorization_code and refresh_token, response_types code), or register a new one.`,
+    );
+  }
+  return new PolarError(
+    "STARTUP_CHECK_REFUSED",
+    `Polar refused the startup check's authorization request for client ${config.clientId} ${said}${meaning ? `: ${meaning}` : ""}; sign-ins would fail the same way.`,
   );
 }

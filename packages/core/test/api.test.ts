@@ -136,6 +136,25 @@ describe("polar.api: the SDK bound to a session", () => {
     expect(JSON.stringify(refused)).not.toContain("polar_at_u_first");
   });
 
+  it.each([
+    ["NotPermitted", { status: 403, body: { error: "NotPermitted", detail: "Not permitted" } }],
+    ["a detail only", { status: 403, body: { detail: "Forbidden" } }],
+    ["an HTML page (a proxy)", { status: 403, body: "<html>Forbidden</html>" }],
+  ])(
+    "a 403 with %s is not insufficient_scope: the SDK's own error, nobody told to add a scope _guard_",
+    async (_, answer) => {
+      const server = await polarServer(() => answer as Answer);
+      const { state, bound } = binding(server);
+      const error = await createPolarApi(bound)
+        .products.list()
+        .catch((e: unknown) => e);
+      expect(error).not.toBeInstanceOf(PolarInsufficientScopeError);
+      expect(error).toMatchObject({ statusCode: 403 });
+      expect(String((error as Error).message)).not.toMatch(/POLAR_SCOPES/);
+      expect(state.ended).toEqual([]);
+    },
+  );
+
   it("signed out: getAccessToken's SESSION_ENDED reaches the caller and nothing is sent", async () => {
     const server = await polarServer(() => EMPTY_LIST);
     const api = createPolarApi(

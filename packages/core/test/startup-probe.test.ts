@@ -81,7 +81,10 @@ describe("what Polar's answers mean", () => {
   it("401 (login required) and 200 (consent data) pass", async () => {
     for (const answer of [
       { status: 401, body: { detail: "Unauthorized" } },
-      { status: 200, body: { sub: null, organizations: [] } },
+      {
+        status: 200,
+        body: { client: { client_id: "polar_ci_probe" }, sub: null, organizations: [] },
+      },
     ]) {
       const polar = await polarAnswering(answer);
       await expect(verifyRegistration(configFor(polar.url))).resolves.toMatchObject({
@@ -138,6 +141,95 @@ describe("what Polar's answers mean", () => {
     await expect(verifyRegistration(configFor(polar.url))).resolves.toMatchObject({
       method: "probe",
     });
+  });
+
+  it.each([
+    [
+      "unauthorized_client",
+      RegistrationMismatchError,
+      /may not use the authorization code flow.*bootstrap --env development --apply/,
+    ],
+    ["access_denied", PolarError, /denied the authorization before any user was asked/],
+    ["invalid_request", PolarError, /found a parameter of the authorization request invalid/],
+    ["server_error", PolarError, /failed while checking/],
+    ["made_up_error", PolarError, /error=made_up_error.*sign-ins would fail the same way/],
+  ] as const)("a redirect back with %s fails with its meaning", async (code, type, meaning) => {
+    const polar = await polarAnswering({
+      status: 302,
+      headers: {
+        location: `${REDIRECT}?error=${code}&error_description=${encodeURIComponent("Said\u001b]52;c;aGk=\u0007 so")}&state=polar-oauth-startup-check`,
+      },
+    });
+    const error = await verifyRegistration(configFor(polar.url)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(type);
+    expect((error as Error).message).toMatch(meaning);
+    expect((error as Error).message).toContain(`error=${code}`);
+    if (type === PolarError) expect((error as PolarError).code).toBe("STARTUP_CHECK_REFUSED");
+    // Server text is made printable: no escape sequence reaches a log.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: what must not be there
+    expect((error as Error).message).not.toMatch(/[\u0000-\u001f]/);
+  });
+
+  it.each([
+    ["consent_required", `${REDIRECT}?error=consent_required&state=s`],
+    ["a code", `${REDIRECT}?code=abc&state=s`],
+  ])(
+    "a redirect back with %s proves the client and redirect URI known _guard_",
+    async (_, location) => {
+      const polar = await polarAnswering({ status: 302, headers: { location } });
+      await expect(verifyRegistration(configFor(polar.url))).resolves.toMatchObject({
+        method: "probe",
+      });
+    },
+  );
+
+  it.each([
+    ["another site (a login wall)", "https://login.example.com/sso?next=%2F"],
+    ["the redirect URI's origin, another path", "http://localhost:3000/elsewhere?error=x"],
+    ["the redirect URI, with neither code nor error", `${REDIRECT}?state=s`],
+    ["no Location at all", undefined],
+  ])("a redirect to %s proves nothing: inconclusive, not a pass", async (_, location) => {
+    const polar = await polarAnswering({
+      status: 302,
+      headers: location === undefined ? {} : { location },
+    });
+    const error = await verifyRegistration(configFor(polar.url)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolarError);
+    expect((error as PolarError).code).toBe("STARTUP_CHECK_INCONCLUSIVE");
+    expect((error as Error).message).toContain("POLAR_REGISTRATION_TOKEN_DEV");
+    expect((error as Error).message).not.toContain("next=");
+  });
+
+  it.each([
+    "Missing 'redirect_uri' in request.",
+    'Multiple "redirect_uri" in request.',
+    "Invalid sub_type",
+  ])(
+    "400 invalid_request %j is not a redirect-URI mismatch: refused with its meaning",
+    async (description) => {
+      const polar = await polarAnswering({
+        status: 400,
+        body: { error: "invalid_request", error_description: description },
+      });
+      const error = await verifyRegistration(configFor(polar.url)).catch((e: unknown) => e);
+      expect(error).not.toBeInstanceOf(RedirectUriMismatchError);
+      expect((error as PolarError).code).toBe("STARTUP_CHECK_REFUSED");
+      expect((error as Error).message).toContain(description.replace(/\.$/, ""));
+    },
+  );
+
+  it.each([
+    ["an HTML page", { status: 200, body: "<!doctype html><title>Sign in</title>" }],
+    [
+      "JSON about another client",
+      { status: 200, body: { client: { client_id: "polar_ci_other" } } },
+    ],
+    ["JSON without a client", { status: 200, body: { sub: null, organizations: [] } }],
+  ])("a 200 with %s proves nothing: inconclusive, not a pass", async (_, answer) => {
+    const polar = await polarAnswering(answer as Answer);
+    const error = await verifyRegistration(configFor(polar.url)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolarError);
+    expect((error as PolarError).code).toBe("STARTUP_CHECK_INCONCLUSIVE");
   });
 
   it("a 2xx HTML page would prove nothing, so a 404 (no JSON API) is inconclusive, not a pass", async () => {

@@ -49,13 +49,19 @@ export function resolveIssuer(option: EmulatorOptions["issuer"], selfUrl: string
   return option;
 }
 
+/** True for an address that never leaves the machine: 127.0.0.0/8 and ::1 (IPv4-mapped too). */
+function isLoopbackAddress(address: string): boolean {
+  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return v4 === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
 function urlHost(host: string): string {
   if (host === "0.0.0.0" || host === "") return "127.0.0.1";
   if (host === "::") return "[::1]";
   return host.includes(":") ? `[${host}]` : host;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
@@ -69,7 +75,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
     server.once("error", onError);
     server.listen(port, host, () => {
       server.off("error", onError);
-      resolve((server.address() as AddressInfo).port);
+      resolve(server.address() as AddressInfo);
     });
   });
 }
@@ -133,7 +139,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     res.writeHead(503, { "Retry-After": "1" }).end();
   });
   server.keepAliveTimeout = 5000;
-  const port = await listen(server, options.port ?? 0, host);
+  const bound = await listen(server, options.port ?? 0, host);
+  const port = bound.port;
   const url = `http://${urlHost(host)}:${port}`;
 
   let issuer: string;
@@ -183,6 +190,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let closing: Promise<void> | undefined;
   return {
     url,
+    bound: { address: bound.address, port, loopback: isLoopbackAddress(bound.address) },
     issuer,
     fixtures: fixtures.fixtures,
     stats: () => stats.snapshot(),

@@ -8,7 +8,7 @@ function banner(emulator: Emulator, rateLimited: boolean): string {
   const shown = users.slice(0, 20);
   const width = Math.max(...shown.map((u) => u.email.length));
   const lines = [
-    `Polar emulator listening on ${emulator.url}`,
+    listeningLine(emulator),
     `  issuer:     ${emulator.issuer}`,
     `  discovery:  ${emulator.url}/.well-known/openid-configuration`,
     `  register:   POST ${emulator.url}/v1/oauth2/register`,
@@ -32,6 +32,30 @@ function banner(emulator: Emulator, rateLimited: boolean): string {
   return lines.join("\n");
 }
 
+/** The socket really bound; the URL too when it names another host (0.0.0.0 → 127.0.0.1). */
+function listeningLine({ bound, url }: Emulator): string {
+  const socket = bound.address.includes(":")
+    ? `[${bound.address}]:${bound.port}`
+    : `${bound.address}:${bound.port}`;
+  return bound.loopback && url.endsWith(`//${socket}`)
+    ? `Polar emulator listening on ${url}`
+    : `Polar emulator listening on ${socket} (from this machine: ${url})`;
+}
+
+/** Said on stderr when the emulator listens beyond loopback (`--host 0.0.0.0`, a LAN address). */
+function exposedWarning(address: string): string {
+  const rule = "!".repeat(78);
+  return [
+    rule,
+    `WARNING: polar-emulator is listening on ${address}, which other machines can reach.`,
+    "Its login page takes no password: anyone who can reach this port can sign in as any",
+    "fixture user, and the kit refuses it in production. Use --host 127.0.0.1 unless this is",
+    "an isolated test network.",
+    rule,
+    "",
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   let command: ReturnType<typeof parseCliArgs>;
   try {
@@ -52,6 +76,7 @@ async function main(): Promise<void> {
     log: (line) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
   });
   process.stdout.write(banner(emulator, command.options.rateLimits !== false));
+  if (!emulator.bound.loopback) process.stderr.write(exposedWarning(emulator.bound.address));
 
   let stopping = false;
   const stop = (signal: string) => {

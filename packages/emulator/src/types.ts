@@ -179,6 +179,11 @@ export interface EmulatorStats {
 export interface Emulator {
   /** Base URL without trailing slash, e.g. "http://127.0.0.1:53211". */
   url: string;
+  /**
+   * The socket it really listens on (`0.0.0.0` for `--host 0.0.0.0`, where `url` says
+   * 127.0.0.1) and whether only this machine can reach it.
+   */
+  bound: { address: string; port: number; loopback: boolean };
   /** The `issuer` of discovery and id_tokens. */
   issuer: string;
   /** Stops listening, closes open connections and writes the persist file. */

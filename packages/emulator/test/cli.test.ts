@@ -59,6 +59,31 @@ describe("polar-emulator binary", () => {
     expect(await proc.exit).toBe(0);
   }, 30_000);
 
+  it("--host 0.0.0.0 prints the address it really bound and warns loudly on stderr", async () => {
+    const proc = run(["--port", "0", "--host", "0.0.0.0", "--no-rate-limits"]);
+    const [, port] = await waitFor(() =>
+      proc
+        .output()
+        .match(/listening on 0\.0\.0\.0:(\d+) \(from this machine: http:\/\/127\.0\.0\.1:\d+\)/),
+    );
+    await waitFor(() => proc.output().match(/WARNING: polar-emulator is listening on 0\.0\.0\.0/));
+    expect(proc.output()).toMatch(/no password/);
+    expect(proc.output()).toMatch(/--host 127\.0\.0\.1/);
+    const discovery = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`);
+    expect(((await discovery.json()) as Record<string, unknown>).polar_oauth_emulator).toBe(true);
+    proc.child.kill("SIGTERM");
+    expect(await proc.exit).toBe(0);
+  }, 30_000);
+
+  it("on loopback (the default) there is no warning _guard_", async () => {
+    const proc = run(["--port", "0", "--no-rate-limits"]);
+    await waitFor(() => proc.output().match(/Press Ctrl\+C to stop/));
+    expect(proc.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(proc.output()).not.toContain("WARNING");
+    proc.child.kill("SIGTERM");
+    expect(await proc.exit).toBe(0);
+  }, 30_000);
+
   it("--help prints usage; a bad flag exits 2 with the reason", async () => {
     const help = run(["--help"]);
     expect(await help.exit).toBe(0);

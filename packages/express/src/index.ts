@@ -2,12 +2,12 @@ import {
   type AuthRequest,
   type AuthResponse,
   createPolarAuth,
+  keepSessionResponsePrivate,
   loadPolarConfig,
   type PolarAuth,
   type PolarAuthOptions,
   type PolarConfig,
   type PolarRequestContext,
-  SESSION_COOKIE_CACHE_CONTROL,
 } from "@polar-oauth/core";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 
@@ -32,8 +32,8 @@ export interface PolarExpressMiddleware extends RequestHandler {
  * "Sign in with Polar" for Express: `app.use(polarAuth())` mounts `GET /auth/login`, the
  * callback (the redirect URI's path), `POST /auth/logout` and `GET /auth/me`, and sets
  * `req.polar` on every other request. Config defaults to `loadPolarConfig()`. A response that
- * gets a session cookie (a refresh, a sliding expiry) also gets `Cache-Control: private,
- * no-store`, unless the app sets its own afterwards.
+ * gets a session cookie (a refresh, a sliding expiry) leaves with `Cache-Control: private,
+ * no-store`, whatever the app sets (enforced when the headers are written).
  */
 export function polarAuth(
   config?: PolarConfig,
@@ -47,7 +47,7 @@ export function polarAuth(
       if (response) return send(res, response);
       req.polar = await auth.context(request, (cookie) => {
         res.append("Set-Cookie", cookie);
-        res.setHeader("Cache-Control", SESSION_COOKIE_CACHE_CONTROL);
+        keepSessionResponsePrivate(res);
       });
       next();
     } catch (error) {
@@ -92,6 +92,9 @@ function send(res: Response, response: AuthResponse): void {
   res.status(response.status);
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
   for (const cookie of response.cookies) res.append("Set-Cookie", cookie);
+  if (response.cookies.length > 0) {
+    keepSessionResponsePrivate(res, response.headers["cache-control"]);
+  }
   res.end(response.body ?? "");
 }
 

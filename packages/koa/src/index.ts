@@ -2,12 +2,12 @@ import {
   type AuthRequest,
   type AuthResponse,
   createPolarAuth,
+  keepSessionResponsePrivate,
   loadPolarConfig,
   type PolarAuth,
   type PolarAuthOptions,
   type PolarConfig,
   type PolarRequestContext,
-  SESSION_COOKIE_CACHE_CONTROL,
 } from "@polar-oauth/core";
 import type { Context, Middleware } from "koa";
 
@@ -30,10 +30,11 @@ export interface PolarKoaMiddleware extends Middleware {
  * "Sign in with Polar" for Koa: `app.use(polarAuth())` mounts `GET /auth/login`, the callback
  * (the redirect URI's path), `POST /auth/logout` and `GET /auth/me`, and sets
  * `ctx.state.polar` on every other request. A response that gets a session cookie (a refresh,
- * a sliding expiry) also gets `Cache-Control: private, no-store`, unless the app sets its own
- * afterwards. When a later middleware throws, Koa's error handling drops those cookies: they
- * are never put on the error (it reaches loggers, and a shared error instance would carry one
- * user's session to the next). The next request re-issues them (a refresh from its grace window).
+ * a sliding expiry) leaves with `Cache-Control: private, no-store`, whatever the app sets
+ * (enforced when the headers are written). When a later middleware throws, Koa's error
+ * handling drops those cookies: they are never put on the error (it reaches loggers, and a
+ * shared error instance would carry one user's session to the next). The next request
+ * re-issues them (a refresh from its grace window).
  */
 export function polarAuth(config?: PolarConfig, options?: PolarAuthOptions): PolarKoaMiddleware {
   const auth = createPolarAuth(config ?? loadPolarConfig(), options);
@@ -43,7 +44,7 @@ export function polarAuth(config?: PolarConfig, options?: PolarAuthOptions): Pol
     if (response) return send(ctx, response);
     ctx.state.polar = await auth.context(request, (cookie) => {
       ctx.append("Set-Cookie", cookie);
-      ctx.set("Cache-Control", SESSION_COOKIE_CACHE_CONTROL);
+      keepSessionResponsePrivate(ctx.res);
     });
     await next();
   };
@@ -92,6 +93,9 @@ function send(ctx: Context, response: AuthResponse): void {
   ctx.status = response.status;
   ctx.set(response.headers);
   for (const cookie of response.cookies) ctx.append("Set-Cookie", cookie);
+  if (response.cookies.length > 0) {
+    keepSessionResponsePrivate(ctx.res, response.headers["cache-control"]);
+  }
   ctx.body = response.body ?? "";
 }
 

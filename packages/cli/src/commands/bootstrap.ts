@@ -17,6 +17,7 @@ import {
   type CredentialTarget,
   credentialEntries,
   describeTarget,
+  redirectUriToWrite,
   storeCredentials,
 } from "../credentials.js";
 import {
@@ -300,14 +301,20 @@ async function registerNew(state: BootstrapState): Promise<ExitCode> {
   );
   redactor.add(client.client_secret?.reveal());
   redactor.add(client.registration_access_token?.reveal());
+  const redirectUri = existing.redirectUri
+    ? { write: undefined }
+    : redirectUriToWrite(desired.metadata.redirect_uris[0], client);
   const entries = credentialEntries(client, environment, {
-    writeRedirectUri: !existing.redirectUri,
+    redirectUri: "write" in redirectUri ? redirectUri.write : undefined,
     previous,
   });
   const settings = appSettingEntries({ environment, server, layered, target });
   redactor.add(settings.find(([name]) => name === "SESSION_SECRET")?.[1]);
   // Crash safety: the credentials are stored before anything reports success.
   await storeCredentials(target, entries, output, [], settings);
+  if ("refused" in redirectUri) {
+    throw new CliError(redirectUri.refused, EXIT.FAILURE, "SERVER_ANSWER_UNTRUSTED");
+  }
 
   const variables = [...entries, ...settings].map(([name]) => name);
   output.ok(`Registered Polar client ${client.client_id} (${environment}) — ${summary}.`);

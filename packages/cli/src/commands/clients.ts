@@ -34,6 +34,7 @@ import {
 } from "../run-context.js";
 import { resolveServer } from "../server.js";
 import { renderTable } from "../table.js";
+import { serverValue } from "../terminal-text.js";
 
 /** Flags shared by the `clients` subcommands. */
 export interface ClientsOptions extends CommonOptions {
@@ -319,9 +320,9 @@ async function listCommand(options: ClientsOptions, run: RunContext): Promise<Ex
         known.map((k) => [
           k.role === "previous" ? `${k.environment} (previous)` : k.environment,
           k.clientId,
-          k.client?.client_name ?? "",
-          k.client?.token_endpoint_auth_method ?? "",
-          (k.client?.redirect_uris ?? []).join("\n"),
+          serverValue(k.client?.client_name ?? ""),
+          serverValue(k.client?.token_endpoint_auth_method ?? ""),
+          (k.client?.redirect_uris ?? []).map(serverValue).join("\n"),
           STATUS_TEXT[k.status],
         ]),
       ),

@@ -9,6 +9,7 @@ import {
   CREDENTIAL_FORMATS,
   credentialEntries,
   describeTarget,
+  redirectUriToWrite,
   storeCredentials,
 } from "../credentials.js";
 import { assertWritable } from "../dotenv-file.js";
@@ -127,11 +128,17 @@ export async function rotate(options: RotateOptions, run: RunContext): Promise<E
   );
   redactor.add(replacement.client_secret?.reveal());
   redactor.add(replacement.registration_access_token?.reveal());
+  const redirectUri = existing.redirectUri
+    ? { write: undefined }
+    : redirectUriToWrite(metadata.redirect_uris[0], replacement);
   const entries = credentialEntries(replacement, environment, {
-    writeRedirectUri: !existing.redirectUri,
+    redirectUri: "write" in redirectUri ? redirectUri.write : undefined,
     previous: { clientId: old.client_id, registrationToken: existing.registrationToken },
   });
   await storeCredentials(target, entries, output);
+  if ("refused" in redirectUri) {
+    throw new CliError(redirectUri.refused, EXIT.FAILURE, "SERVER_ANSWER_UNTRUSTED");
+  }
 
   const variables = entries.map(([name]) => name);
   output.ok(

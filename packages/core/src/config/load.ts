@@ -1,6 +1,7 @@
 import { cleanEnv, EnvError, makeValidator, str } from "envalid";
 import { ENVIRONMENTS, type Environment, envVarName } from "../environment.js";
 import { PolarConfigError, type PolarConfigIssue } from "../errors.js";
+import { allowsEmulatorInProduction } from "../server/emulator.js";
 import { allowsHttpLoopbackInProduction } from "../server/transport.js";
 import { deepFreeze, toConfigIssues } from "./issues.js";
 import { type PolarConfig, type PolarConfigInput, polarConfigSchema } from "./schema.js";
@@ -47,7 +48,8 @@ export interface LoadPolarConfigOptions {
 /**
  * Reads the environment contract and returns a frozen, typed {@link PolarConfig}.
  *
- * `ENVIRONMENT` (development | staging | production, default development) picks the
+ * `ENVIRONMENT` (development | staging | production, default development; required when
+ * `NODE_ENV=production`, which alone is refused rather than guessed) picks the
  * per-environment variables `POLAR_CLIENT_ID_<DEV|STAGING|PROD>`, `POLAR_CLIENT_SECRET_…`,
  * `POLAR_REDIRECT_URI_…`, `POLAR_REGISTRATION_TOKEN_…`; their unsuffixed forms override when
  * set. Also read: `POLAR_SERVER`, `POLAR_AUTH_METHOD`, `POLAR_SCOPES`, `POLAR_SUB_TYPE`,
@@ -98,6 +100,7 @@ export function loadPolarConfig(
     startupCheck: raw.POLAR_STARTUP_CHECK as PolarConfigInput["startupCheck"],
     timeoutMs: raw.POLAR_TIMEOUT_MS,
     unsafeHttpLoopbackInProduction: allowsHttpLoopbackInProduction(env) || undefined,
+    unsafeEmulatorInProduction: allowsEmulatorInProduction(env) || undefined,
   };
   const parsed = polarConfigSchema.safeParse(input);
   const shownValueOf = (option: string) =>
@@ -133,6 +136,17 @@ function readEnvironment(env: Record<string, string | undefined>, issues: PolarC
   const environment: Environment = ENVIRONMENTS.includes(head.ENVIRONMENT as Environment)
     ? (head.ENVIRONMENT as Environment)
     : "development";
+  // A production build without ENVIRONMENT would run as development: http Polar servers on
+  // loopback, http redirect URIs on private IPv4, a session cookie neither Secure nor __Host-.
+  // Guessing production instead would pick the _PROD client for a staging deploy: refuse.
+  if (trimmed("ENVIRONMENT") === undefined && trimmed("NODE_ENV") === "production") {
+    issues.push({
+      variable: "ENVIRONMENT",
+      problem:
+        "is not set while NODE_ENV=production: the kit would run as development (plain-http Polar server on loopback, http redirect URIs, a session cookie without Secure).",
+      fix: "Set ENVIRONMENT=production (or staging); set ENVIRONMENT=development only for a production build run locally.",
+    });
+  }
 
   const perEnvironment = (base: string) => trimmed(base) ?? trimmed(envVarName(base, environment));
   const shared = cleanEnv(

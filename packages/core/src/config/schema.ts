@@ -69,6 +69,11 @@ const optionsSchema = z.object({
    * Env: `POLAR_UNSAFE_HTTP_LOOPBACK_IN_PRODUCTION=1`. Never for a real deployment.
    */
   unsafeHttpLoopbackInProduction: z.boolean().optional(),
+  /**
+   * Tests only: accept the polar-oauth emulator (it names itself in discovery) in production.
+   * Env: `POLAR_UNSAFE_EMULATOR_IN_PRODUCTION=1`. Never for a real deployment.
+   */
+  unsafeEmulatorInProduction: z.boolean().optional(),
 });
 
 /**
@@ -91,6 +96,7 @@ export const polarConfigSchema = optionsSchema
     session: input.session,
     startupCheck: input.startupCheck,
     timeoutMs: input.timeoutMs,
+    unsafeEmulatorInProduction: input.unsafeEmulatorInProduction === true,
   }));
 
 type ParsedOptions = z.output<typeof optionsSchema>;

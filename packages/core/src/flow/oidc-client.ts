@@ -1,6 +1,7 @@
 import * as oidc from "openid-client";
 import type { PolarConfig } from "../config/schema.js";
 import { getServerMetadata } from "../server/discovery.js";
+import { refuseEmulatorInProduction } from "../server/emulator.js";
 import { isLoopbackHost } from "../server/transport.js";
 
 /** Network options for the openid-client configuration. */
@@ -34,6 +35,7 @@ async function build(config: PolarConfig, options: OidcClientOptions): Promise<o
     fetch: options.fetch,
     timeoutMs: config.timeoutMs,
   });
+  refuseEmulatorInProduction(metadata, config);
   const secret = config.clientSecret?.reveal();
   const auth =
     config.authMethod === "client_secret_basic"

@@ -27,8 +27,9 @@ export interface AuthResponse {
 
 /**
  * Receives `Set-Cookie` values that core wants on the current response. The adapter appends
- * the cookie and sets `Cache-Control` to {@link SESSION_COOKIE_CACHE_CONTROL} (a later value
- * the app sets wins), so no shared cache stores a response carrying someone's session.
+ * the cookie and makes the response leave with `Cache-Control` {@link SESSION_COOKIE_CACHE_CONTROL}
+ * whatever the app sets later (`keepSessionResponsePrivate`), so no shared cache stores a
+ * response carrying someone's session.
  */
 export type SetCookie = (cookie: string) => void;
 

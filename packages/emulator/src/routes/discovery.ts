@@ -4,7 +4,16 @@ import { allowCors, sendJson } from "../http-utils.js";
 import { ROUTES } from "../provider.js";
 import { POLAR_SCOPES } from "../scopes.js";
 
-/** Polar's discovery document: `issuer` per the option, endpoint URLs on the emulator's own origin. */
+/**
+ * Names the emulator in its discovery document. Polar never sends it; the kit refuses a server
+ * that does in production (core `EMULATOR_METADATA_FIELD`, kept equal by a test).
+ */
+export const EMULATOR_METADATA_FIELD = "polar_oauth_emulator";
+
+/**
+ * Polar's discovery document: `issuer` per the option, endpoint URLs on the emulator's own
+ * origin, plus `"polar_oauth_emulator": true` so nobody mistakes it for Polar.
+ */
 export function discoveryDocument(
   issuer: string,
   origin: string,
@@ -31,6 +40,7 @@ export function discoveryDocument(
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: ["RS256"],
     claims_supported: ["sub", "name", "email", "email_verified"],
+    [EMULATOR_METADATA_FIELD]: true,
   };
 }
 
