@@ -122,7 +122,7 @@ describe("startup check when Polar is unreachable", () => {
     );
     expect(error).toBeInstanceOf(PolarUnreachableError);
     expect((error as Error).message).toMatch(
-      /Polar server unreachable at http:\/\/127\.0\.0\.1:9: connection failed/,
+      /Polar server unreachable at http:\/\/127\.0\.0\.1:9 \(set by POLAR_SERVER or the `server` option\): connection failed/,
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
   });
