@@ -79,5 +79,5 @@ export function prefersJson(accept: string | undefined): boolean {
 
 /** True when the client asked for a page (a browser navigation sends `Accept: text/html`). */
 export function acceptsHtml(accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes("text/html");
+  return accept?.includes("text/html") === true;
 }
