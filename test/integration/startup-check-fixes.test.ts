@@ -106,6 +106,76 @@ describe("the redirect-URI mismatch's suggested command runs as printed", () => 
   });
 });
 
+describe("the other commands the startup check prints run as printed too", () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, rateLimits: false });
+  });
+  afterAll(() => emulator.close());
+
+  /** A project directory whose dotenv file bootstrap wrote, and the app's environment. */
+  async function project(extra: string[] = []) {
+    const dir = await mkdtemp(join(tmpdir(), "polar-oauth-fix-"));
+    const made = await runPrinted(
+      `polar-oauth bootstrap --server ${emulator.url} --name 'Fix test' --redirect-uri http://localhost:3000/auth/callback ${extra.join(" ")}`,
+      dir,
+    );
+    expect(made.code, made.output).toBe(0);
+    const env = async (): Promise<Record<string, string>> => ({
+      ...(parseEnv(await readFile(join(dir, ".env.development.local"), "utf8")) as Record<
+        string,
+        string
+      >),
+      POLAR_SERVER: emulator.url,
+      SESSION_SECRET: TEST_SESSION_SECRET,
+    });
+    return { dir, env };
+  }
+
+  it("a scope the client is not registered for: the printed clients update adds it", async () => {
+    const { dir, env } = await project(["--scope", "'openid profile email'"]);
+    const config = async () =>
+      loadPolarConfig({ ...(await env()), POLAR_SCOPES: "openid email orders:read" });
+    const failed = await verifyRegistration(await config()).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(RegistrationMismatchError);
+    const command = suggestedCommand((failed as Error).message);
+    expect(command).toBe(
+      `polar-oauth clients update --env development --server ${emulator.url} --scope 'openid profile email orders:read'`,
+    );
+    const fixed = await runPrinted(command, dir);
+    expect(fixed.code, fixed.output).toBe(0);
+    await expect(verifyRegistration(await config())).resolves.toMatchObject({
+      method: "registration",
+    });
+  });
+
+  it("a deleted client: the printed bootstrap --force-new registers a new one, and the app starts", async () => {
+    const { dir, env } = await project();
+    const before = await env();
+    const deleted = await fetch(
+      `${emulator.url}/v1/oauth2/register/${before.POLAR_CLIENT_ID_DEV}`,
+      {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${before.POLAR_REGISTRATION_TOKEN_DEV}` },
+      },
+    );
+    expect(deleted.status).toBe(204);
+    const failed = await polarAuth(loadPolarConfig(before)).ready.catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(RegistrationMismatchError);
+    const command = suggestedCommand((failed as Error).message);
+    expect(command).toBe(
+      `polar-oauth bootstrap --env development --server ${emulator.url} --force-new --name 'My app' --redirect-uri http://localhost:3000/auth/callback`,
+    );
+    const fixed = await runPrinted(command, dir);
+    expect(fixed.code, fixed.output).toBe(0);
+    const after = await env();
+    expect(after.POLAR_CLIENT_ID_DEV).not.toBe(before.POLAR_CLIENT_ID_DEV);
+    await expect(polarAuth(loadPolarConfig(after)).ready).resolves.toMatchObject({
+      method: "registration",
+    });
+  });
+});
+
 describe("sandbox and production mix-ups (two emulators stand in for the two servers)", () => {
   let sandbox: Emulator;
   let production: Emulator;

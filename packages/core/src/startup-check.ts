@@ -12,7 +12,11 @@ import { explainRedirectUriMismatch } from "./redirect-uri/explain.js";
 import { getClient } from "./registration/api.js";
 import { describeServerChoice } from "./server/server-choice.js";
 import { findClientElsewhere } from "./startup-elsewhere.js";
-import { registerNewClientCommand, registerRedirectUriCommand } from "./startup-fix.js";
+import {
+  addScopesCommand,
+  registerNewClientCommand,
+  registerRedirectUriCommand,
+} from "./startup-fix.js";
 import { probeAuthorization } from "./startup-probe.js";
 
 /** How the registration was verified, and what Polar has. */
@@ -150,7 +154,7 @@ async function checkRegistration(
     const missing = config.scopes.filter((scope) => !registered.has(scope));
     if (missing.length > 0) {
       throw new RegistrationMismatchError(
-        `Polar client ${config.clientId} is not registered for scope ${missing.join(", ")}, which POLAR_SCOPES requests. Polar does not refuse the sign-in: it silently leaves ${missing.length === 1 ? "that scope" : "those scopes"} out of the access token, and API calls needing ${missing.length === 1 ? "it" : "them"} fail with 403. Fix: remove ${missing.join(", ")} from POLAR_SCOPES, or add ${missing.length === 1 ? "it" : "them"} to the client's scope (\`polar-oauth clients update --env ${config.environment} --scope "…"\` or the "scope" of polar-oauth.json, then \`polar-oauth bootstrap --env ${config.environment} --apply\`).`,
+        `Polar client ${config.clientId} is not registered for scope ${missing.join(", ")}, which POLAR_SCOPES requests. Polar does not refuse the sign-in: it silently leaves ${missing.length === 1 ? "that scope" : "those scopes"} out of the access token, and API calls needing ${missing.length === 1 ? "it" : "them"} fail with 403. Fix: remove ${missing.join(", ")} from POLAR_SCOPES, or add ${missing.length === 1 ? "it" : "them"} to the client's scope with \`${addScopesCommand(config, client.scope, missing)}\` (and to the "scope" of polar-oauth.json, if you keep one).`,
       );
     }
   }

@@ -57,3 +57,29 @@ export function registerNewClientCommand(
     .map(shellArgument)
     .join(" ");
 }
+
+/**
+ * The command that adds scopes to the client's registered scope (keeping what it has):
+ * `polar-oauth clients update --env … --server … --scope '…'`. Runs as printed where the
+ * app's credentials are; Polar then grants them at the next sign-in.
+ */
+export function addScopesCommand(
+  config: Pick<PolarConfig, "environment" | "server">,
+  registeredScope: string,
+  missing: readonly string[],
+): string {
+  const scopes = [...new Set([...registeredScope.split(" ").filter(Boolean), ...missing])];
+  return [
+    "polar-oauth",
+    "clients",
+    "update",
+    "--env",
+    config.environment,
+    "--server",
+    serverSetting(config.server),
+    "--scope",
+    scopes.join(" "),
+  ]
+    .map(shellArgument)
+    .join(" ");
+}
