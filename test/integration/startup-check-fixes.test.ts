@@ -94,7 +94,7 @@ describe("the redirect-URI mismatch's suggested command runs as printed", () => 
     const fixed = await runPrinted(command, dir);
     expect(fixed.code, fixed.output).toBe(0);
     expect(fixed.output).toMatch(
-      /Updated Polar client polar_ci_\w+ \(development\): redirect_uris/,
+      /Updated Polar client polar_ci_\w+ \(development\): redirect_uris\./,
     );
     expect(fixed.output).not.toContain(env().POLAR_CLIENT_SECRET_DEV!);
 
