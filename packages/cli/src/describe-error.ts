@@ -48,7 +48,7 @@ function describe(error: unknown): DescribedError {
   }
   if (error instanceof PolarUnreachableError) {
     return {
-      message: `Polar server unreachable at ${error.url}: ${error.reason}. Fix: check --server / POLAR_SERVER and the network (see ${error.reference}).`,
+      message: `Polar server unreachable at ${error.url}${error.server ? ` (${error.server})` : ""}: ${error.reason}. Fix: check --server / POLAR_SERVER and the network (see ${error.reference}).`,
       exitCode: EXIT.FAILURE,
       code: error.code,
     };

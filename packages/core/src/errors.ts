@@ -129,6 +129,8 @@ export class PolarUnreachableError extends PolarError {
   readonly url: string;
   /** What went wrong on the wire: a timeout or the connection error code. */
   readonly reason: string;
+  /** Which server this is and why it was chosen, when the caller knew. */
+  readonly server: string | undefined;
 
   constructor(
     url: string,
@@ -147,6 +149,7 @@ export class PolarUnreachableError extends PolarError {
     );
     this.url = url;
     this.reason = reason;
+    this.server = server;
   }
 }
 
