@@ -1,3 +1,4 @@
+import { ERROR_REFERENCE, errorReference } from "@polar-oauth/core/setup";
 import { Command, CommanderError } from "commander";
 import { bootstrapCommand } from "./commands/bootstrap.js";
 import { checkCommand } from "./commands/check.js";
@@ -85,10 +86,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       return USAGE_ERRORS.has(error.code) ? EXIT.USAGE : EXIT.FAILURE;
     }
     const described = describeError(error);
-    for (const line of described.message.split("\n")) output.error(line);
+    // Every failure points to its entry in the error reference (core's messages already do).
+    const reference = errorReference(described.code);
+    const message = described.message.includes(ERROR_REFERENCE)
+      ? described.message
+      : `${described.message} (see ${reference})`;
+    for (const line of message.split("\n")) output.error(line);
     if (debug && error instanceof Error && error.stack) output.debugLine(error.stack);
-    if (json)
-      output.printJson({ ok: false, error: { code: described.code, message: described.message } });
+    if (json) output.printJson({ ok: false, error: { code: described.code, message, reference } });
     return described.exitCode;
   }
 }

@@ -48,7 +48,7 @@ function describe(error: unknown): DescribedError {
   }
   if (error instanceof PolarUnreachableError) {
     return {
-      message: `${error.message} Fix: check --server / POLAR_SERVER and the network.`,
+      message: `Polar server unreachable at ${error.url}${error.server ? ` (${error.server})` : ""}: ${error.reason}. Fix: check --server / POLAR_SERVER and the network (see ${error.reference}).`,
       exitCode: EXIT.FAILURE,
       code: error.code,
     };

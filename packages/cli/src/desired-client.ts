@@ -4,6 +4,7 @@ import {
   type ClientMetadata,
   clientMetadataSchema,
   type Environment,
+  type RegisteredClient,
   validateRedirectUri,
 } from "@polar-oauth/core/setup";
 import { z } from "zod";
@@ -28,6 +29,18 @@ export const DESIRED_FIELDS = [
 ] as const;
 
 type DesiredField = (typeof DESIRED_FIELDS)[number];
+
+/**
+ * Fields that keep their registered value when reconciling and the desired state does not
+ * name them. The URI fields are not among them (Polar cannot clear them: a note says so) nor
+ * is `scope` (an absent scope already accepts what Polar stores).
+ */
+export const KEPT_FIELDS = [
+  "client_name",
+  "redirect_uris",
+  "token_endpoint_auth_method",
+  "grant_types",
+] as const satisfies readonly DesiredField[];
 
 /** Client fields given on the command line (each overrides the file's). */
 export interface DesiredClientFlags {
@@ -75,6 +88,13 @@ export async function loadDesiredClient(options: {
   flags: DesiredClientFlags;
   cwd: string;
   configPath?: string | undefined;
+  /**
+   * Reconciling an existing client: reads it from Polar. The fields a registration needs or
+   * defaults ({@link KEPT_FIELDS}: name, redirect URIs, auth method, grant types) keep their
+   * registered values when neither the file nor a flag names them, so
+   * `bootstrap --redirect-uri …` changes the redirect URIs and nothing else.
+   */
+  registered?: (() => Promise<RegisteredClient>) | undefined;
 }): Promise<DesiredClient | undefined> {
   const { environment, flags } = options;
   const file = await readDesiredFile(options.cwd, options.configPath, environment);
@@ -96,6 +116,16 @@ export async function loadDesiredClient(options: {
   set("default_sub_type", flags.subType);
   set("scope", flags.scope);
   if (Object.keys(input).length === 0) return undefined;
+  if (options.registered && KEPT_FIELDS.some((field) => input[field] === undefined)) {
+    const client = await options.registered();
+    for (const field of KEPT_FIELDS) {
+      const value = client[field];
+      if (input[field] === undefined && value !== undefined && value !== null) {
+        input[field] = value;
+        origin.set(field, "the registered client");
+      }
+    }
+  }
 
   const problems: string[] = [];
   const where = (path: readonly PropertyKey[]) => {
@@ -132,7 +162,12 @@ export async function loadDesiredClient(options: {
     throw usageError(problems.join("\n"), "DESIRED_CLIENT_INVALID");
   }
   const flagged = [...origin.values()].some((name) => name.startsWith("--"));
-  const source = [file ? `${file.name} (${environment})` : undefined, flagged ? "flags" : undefined]
+  const kept = [...origin.values()].includes("the registered client");
+  const source = [
+    file ? `${file.name} (${environment})` : undefined,
+    flagged ? "flags" : undefined,
+    kept ? "the registered client" : undefined,
+  ]
     .filter(Boolean)
     .join(" + ");
   return { metadata: parsed.data, source };

@@ -20,6 +20,58 @@ const FILE = {
 };
 
 describe("loadDesiredClient", () => {
+  test("reconciling: what neither flags nor the file name keeps the registered client's value", async () => {
+    const dir = await tempDir();
+    let reads = 0;
+    const registered = async () => {
+      reads++;
+      return {
+        client_id: "polar_ci_registered",
+        client_name: "Registered name",
+        redirect_uris: ["http://localhost:3000/auth/callback"],
+        token_endpoint_auth_method: "none",
+        grant_types: ["authorization_code"],
+        client_uri: "https://kept-out.example.com",
+        scope: "openid",
+      };
+    };
+    const desired = await loadDesiredClient({
+      environment: "development",
+      cwd: dir,
+      flags: { redirectUri: ["http://localhost:3001/auth/callback"] },
+      registered,
+    });
+    expect(desired?.metadata).toEqual({
+      client_name: "Registered name",
+      redirect_uris: ["http://localhost:3001/auth/callback"],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+    });
+    expect(desired?.source).toBe("flags + the registered client");
+    // What is named wins over the registered value; nothing named: Polar is not even asked.
+    const named = await loadDesiredClient({
+      environment: "development",
+      cwd: dir,
+      flags: {
+        name: "Mine",
+        redirectUri: ["http://localhost:3001/auth/callback"],
+        authMethod: "client_secret_post",
+      },
+      registered,
+    });
+    expect(named?.metadata).toMatchObject({
+      client_name: "Mine",
+      token_endpoint_auth_method: "client_secret_post",
+      grant_types: ["authorization_code"],
+    });
+    expect(reads).toBe(2);
+    expect(
+      await loadDesiredClient({ environment: "development", cwd: dir, flags: {}, registered }),
+    ).toBeUndefined();
+    expect(reads).toBe(2);
+  });
+
   test("reads the environment's entry, applies the seed's defaults, flags override", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "polar-oauth.json"), JSON.stringify(FILE));

@@ -67,7 +67,11 @@ describe.concurrent("bad input: one line, non-zero, no stack", () => {
       "--logo-uri",
       "not a url",
     ]);
-    expectOneLineError(logo, 64, /^error: --logo-uri: must be an http\(s\) URL\.$/m);
+    expectOneLineError(
+      logo,
+      64,
+      /^error: --logo-uri: must be an http\(s\) URL\. \(see @polar-oauth\/core\/ERRORS\.md#desired_client_invalid\)$/m,
+    );
   });
 
   test("http redirect URI in production", async () => {
@@ -100,7 +104,7 @@ describe.concurrent("bad input: one line, non-zero, no stack", () => {
     expectOneLineError(
       result,
       64,
-      /^error: --scope: "orders:reed" is not a Polar scope; did you mean "orders:read"\?$/m,
+      /^error: --scope: "orders:reed" is not a Polar scope; did you mean "orders:read"\? \(see @polar-oauth\/core\/ERRORS\.md#desired_client_invalid\)$/m,
     );
   });
 
@@ -181,7 +185,7 @@ describe.concurrent("bad input: one line, non-zero, no stack", () => {
       expectOneLineError(
         result,
         1,
-        /^error: Polar answered 503 on client registration: a server error\. Nothing was changed; try again later\.$/m,
+        /^error: Polar answered 503 on client registration: a server error\. Nothing was changed; try again later\. \(see @polar-oauth\/core\/ERRORS\.md#polar_api_error\)$/m,
       );
     } finally {
       server.close();
@@ -249,7 +253,7 @@ describe("files and rate limit", () => {
     expectOneLineError(
       second,
       1,
-      /^error: Polar rate limit: retry after \d+ s \(client registration\)\. Nothing was changed\.$/m,
+      /^error: Polar rate limit: retry after \d+ s \(client registration\)\. Nothing was changed\. \(see @polar-oauth\/core\/ERRORS\.md#polar_rate_limited\)$/m,
     );
     expect(Number(/retry after (\d+) s/.exec(second.stderr)![1])).toBeGreaterThan(3000);
     expect(emulator.stats().rateLimited).toBe(1);

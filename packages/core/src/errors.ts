@@ -1,11 +1,39 @@
-/** Base class of every error the kit throws; `code` is stable and safe to branch on. */
+/**
+ * Where the error reference lives: `ERRORS.md` in `@polar-oauth/core` (in the repository and
+ * in the installed package, `node_modules/@polar-oauth/core/ERRORS.md`).
+ */
+export const ERROR_REFERENCE = "@polar-oauth/core/ERRORS.md";
+
+/** The entry for `code` in the error reference, e.g. `@polar-oauth/core/ERRORS.md#polar_unreachable`. */
+export function errorReference(code: string): string {
+  return `${ERROR_REFERENCE}#${code.toLowerCase()}`;
+}
+
+/**
+ * Base class of every error the kit throws; `code` is stable and safe to branch on, and
+ * `reference` is its entry in the error reference. A message that asks the developer to
+ * change something (configuration, registration, scopes) ends with that pointer; routine
+ * outcomes at run time (a rate limit, an ended session, a store outage, a failed sign-in,
+ * whose reason the person signing in reads) keep a short message (`{ reference: false }`).
+ */
 export class PolarError extends Error {
   readonly code: string;
+  /** The code's entry in the error reference ({@link errorReference}). */
+  readonly reference: string;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    code: string,
+    message: string,
+    options?: { cause?: unknown; reference?: boolean | undefined },
+  ) {
+    const reference = errorReference(code);
+    super(
+      options?.reference === false ? message : `${message} (see ${reference})`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.code = code;
+    this.reference = reference;
   }
 }
 
@@ -55,8 +83,26 @@ export class RedirectUriMismatchError extends PolarError {
 
 /** The registered client disagrees with the configuration in a way other than the redirect URI. */
 export class RegistrationMismatchError extends PolarError {
-  constructor(message: string) {
+  /** True when the server does not know the client at all (unknown id, deleted, other server). */
+  readonly clientUnknown: boolean;
+
+  constructor(message: string, options?: { clientUnknown?: boolean }) {
     super("REGISTRATION_MISMATCH", message);
+    this.clientUnknown = options?.clientUnknown === true;
+  }
+}
+
+/**
+ * The client exists, but on the other Polar server: a sandbox client configured against
+ * production, or the other way round (sandbox and production keep separate clients).
+ */
+export class PolarServerMismatchError extends PolarError {
+  /** Where the client was found: `production` or `sandbox`. */
+  readonly foundOn: "production" | "sandbox";
+
+  constructor(message: string, foundOn: "production" | "sandbox") {
+    super("CLIENT_ON_OTHER_SERVER", message);
+    this.foundOn = foundOn;
   }
 }
 
@@ -68,19 +114,42 @@ export class PolarRateLimitError extends PolarError {
   constructor(endpoint: string, retryAfterSeconds: number | undefined) {
     const when =
       retryAfterSeconds === undefined ? "retry later" : `retry after ${retryAfterSeconds} s`;
-    super("POLAR_RATE_LIMITED", `Polar rate limit on ${endpoint}: ${when}.`);
+    super("POLAR_RATE_LIMITED", `Polar rate limit on ${endpoint}: ${when}.`, { reference: false });
     this.endpoint = endpoint;
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
-/** Polar could not be reached in time (connection refused, DNS failure, timeout). */
+/**
+ * Polar could not be reached in time (connection refused, DNS failure, timeout). `server`
+ * says which server that was and why it was chosen, when the caller knows (the startup check
+ * does: "the sandbox: POLAR_SERVER is unset, and ENVIRONMENT=development uses the sandbox").
+ */
 export class PolarUnreachableError extends PolarError {
   readonly url: string;
+  /** What went wrong on the wire: a timeout or the connection error code. */
+  readonly reason: string;
+  /** Which server this is and why it was chosen, when the caller knew. */
+  readonly server: string | undefined;
 
-  constructor(url: string, reason: string, options?: { cause?: unknown }) {
-    super("POLAR_UNREACHABLE", `Polar server unreachable at ${url}: ${reason}.`, options);
+  constructor(
+    url: string,
+    reason: string,
+    options?: { cause?: unknown; server?: string | undefined },
+  ) {
+    // With the server's story (the startup check), the fix and the reference follow; a
+    // refresh or sign-in that found Polar down keeps the short form.
+    const server = options?.server;
+    super(
+      "POLAR_UNREACHABLE",
+      server
+        ? `Polar server unreachable at ${url} (${server}): ${reason}. Fix: check the network (proxy, DNS, firewall), or set POLAR_SERVER to the server you mean: production, sandbox, or a Polar-compatible URL such as the local emulator's.`
+        : `Polar server unreachable at ${url}: ${reason}.`,
+      { cause: options?.cause, reference: server !== undefined },
+    );
     this.url = url;
+    this.reason = reason;
+    this.server = server;
   }
 }
 
@@ -98,7 +167,7 @@ export class PolarApiError extends PolarError {
     error?: string,
     code = "POLAR_API_ERROR",
   ) {
-    super(code, message);
+    super(code, message, { reference: false });
     this.endpoint = endpoint;
     this.status = status;
     this.error = error;
@@ -153,7 +222,11 @@ export class PolarStoreUnavailableError extends PolarError {
   readonly headers: Record<string, string>;
 
   constructor(reason: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
-    super("STORE_UNAVAILABLE", `The shared session store is unavailable: ${reason}.`, options);
+    // Koa exposes this message in the 503 body (`expose`): it stays short.
+    super("STORE_UNAVAILABLE", `The shared session store is unavailable: ${reason}.`, {
+      cause: options?.cause,
+      reference: false,
+    });
     this.retryAfterSeconds = options?.retryAfterSeconds ?? 5;
     this.headers = { "retry-after": String(this.retryAfterSeconds) };
   }

@@ -15,6 +15,8 @@ export {
 } from "./config/schema.js";
 export { ENVIRONMENTS, type Environment, envVarName } from "./environment.js";
 export {
+  ERROR_REFERENCE,
+  errorReference,
   PolarApiError,
   PolarConfigError,
   type PolarConfigIssue,
@@ -22,6 +24,7 @@ export {
   PolarError,
   PolarInsufficientScopeError,
   PolarRateLimitError,
+  PolarServerMismatchError,
   PolarStoreUnavailableError,
   PolarUnreachableError,
   RedirectUriMismatchError,

@@ -2,6 +2,7 @@ import type { PolarConfig } from "./config/schema.js";
 import { envVarName } from "./environment.js";
 import {
   PolarApiError,
+  type PolarServerMismatchError,
   PolarUnreachableError,
   RedirectUriMismatchError,
   RegistrationMismatchError,
@@ -11,6 +12,13 @@ import { explainRedirectUriMismatch } from "./redirect-uri/explain.js";
 import { getClient } from "./registration/api.js";
 import { getServerMetadata } from "./server/discovery.js";
 import { refuseEmulatorInProduction } from "./server/emulator.js";
+import { describeServerChoice } from "./server/server-choice.js";
+import { findClientElsewhere } from "./startup-elsewhere.js";
+import {
+  addScopesCommand,
+  registerNewClientCommand,
+  registerRedirectUriCommand,
+} from "./startup-fix.js";
 import { probeAuthorization } from "./startup-probe.js";
 
 /** How the registration was verified, and what Polar has. */
@@ -39,12 +47,47 @@ export interface VerifyRegistrationOptions extends Pick<HttpOptions, "fetch"> {
  * first, and the polar-oauth emulator is refused (`POLAR_UNSAFE_EMULATOR_IN_PRODUCTION`).
  * One request (two for a custom server in production), each bounded by the config's timeout.
  *
- * Throws {@link RedirectUriMismatchError} (with the closest registered URI and the difference
- * in words), {@link RegistrationMismatchError}, or {@link PolarUnreachableError}.
+ * Throws {@link RedirectUriMismatchError} (with the closest registered URI, the difference in
+ * words and a `polar-oauth bootstrap` command that registers the app's URI),
+ * {@link RegistrationMismatchError}, {@link PolarServerMismatchError} (the client is not on
+ * this server but on the other Polar server: one more request, only then), or
+ * {@link PolarUnreachableError} naming the server and why it was chosen.
  */
 export async function verifyRegistration(
   config: PolarConfig,
   options: VerifyRegistrationOptions = {},
+): Promise<RegistrationCheck> {
+  try {
+    return await verifyWithRetries(config, options);
+  } catch (error) {
+    throw await explainFailure(error, config, options);
+  }
+}
+
+/**
+ * What the user needs beyond the bare failure: which server was unreachable and why it was
+ * chosen, and for a client the server does not know, whether the other Polar server has it.
+ */
+async function explainFailure(
+  error: unknown,
+  config: PolarConfig,
+  options: VerifyRegistrationOptions,
+): Promise<unknown> {
+  if (error instanceof PolarUnreachableError) {
+    return new PolarUnreachableError(error.url, error.reason, {
+      cause: error.cause,
+      server: describeServerChoice(config),
+    });
+  }
+  if (error instanceof RegistrationMismatchError && error.clientUnknown) {
+    return (await findClientElsewhere(config, options)) ?? error;
+  }
+  return error;
+}
+
+async function verifyWithRetries(
+  config: PolarConfig,
+  options: VerifyRegistrationOptions,
 ): Promise<RegistrationCheck> {
   const attempts = 1 + (options.retries ?? 0);
   for (let attempt = 1; ; attempt++) {
@@ -90,7 +133,8 @@ async function checkRegistration(
   } catch (error) {
     if (error instanceof PolarApiError && (error.status === 401 || error.status === 400)) {
       throw new RegistrationMismatchError(
-        `Polar refused to show client ${config.clientId} (${error.status} ${error.error ?? ""}): the client was deleted, or ${tokenVar} belongs to another client. Fix: run \`polar-oauth bootstrap --env ${config.environment}\`, or set ${tokenVar} to this client's registration token.`,
+        `Polar refused to show client ${config.clientId} (${error.status} ${error.error ?? ""}): the client was deleted, or ${tokenVar} belongs to another client. Fix: set ${tokenVar} to this client's registration token, or register a new client with \`${registerNewClientCommand(config)}\` (name it as Polar's consent screen should show it).`,
+        { clientUnknown: true },
       );
     }
     throw error;
@@ -98,7 +142,7 @@ async function checkRegistration(
   const mismatch = explainRedirectUriMismatch(config.redirectUri, client.redirect_uris);
   if (mismatch) {
     throw new RedirectUriMismatchError(
-      `Redirect URI ${config.redirectUri} is not registered for Polar client ${config.clientId}: ${mismatch.summary} Polar compares redirect URIs exactly. Fix: set ${envVarName("POLAR_REDIRECT_URI", config.environment)} to a registered URI, or register yours with \`polar-oauth bootstrap --env ${config.environment} --redirect-uri ${config.redirectUri}\`.`,
+      `Redirect URI ${config.redirectUri} is not registered for Polar client ${config.clientId}: ${mismatch.summary} Polar compares redirect URIs exactly. Fix: set ${envVarName("POLAR_REDIRECT_URI", config.environment)} to a registered URI, or register yours next to them with \`${registerRedirectUriCommand(config, client.redirect_uris)}\` (run where the app's credentials are: its environment or .env.${config.environment}.local).`,
       {
         redirectUri: config.redirectUri,
         registeredRedirectUris: client.redirect_uris,
@@ -120,7 +164,7 @@ async function checkRegistration(
     const missing = config.scopes.filter((scope) => !registered.has(scope));
     if (missing.length > 0) {
       throw new RegistrationMismatchError(
-        `Polar client ${config.clientId} is not registered for scope ${missing.join(", ")}, which POLAR_SCOPES requests. Polar does not refuse the sign-in: it silently leaves ${missing.length === 1 ? "that scope" : "those scopes"} out of the access token, and API calls needing ${missing.length === 1 ? "it" : "them"} fail with 403. Fix: remove ${missing.join(", ")} from POLAR_SCOPES, or add ${missing.length === 1 ? "it" : "them"} to the client's scope (\`polar-oauth clients update --env ${config.environment} --scope "…"\` or the "scope" of polar-oauth.json, then \`polar-oauth bootstrap --env ${config.environment} --apply\`).`,
+        `Polar client ${config.clientId} is not registered for scope ${missing.join(", ")}, which POLAR_SCOPES requests. Polar does not refuse the sign-in: it silently leaves ${missing.length === 1 ? "that scope" : "those scopes"} out of the access token, and API calls needing ${missing.length === 1 ? "it" : "them"} fail with 403. Fix: remove ${missing.join(", ")} from POLAR_SCOPES, or add ${missing.length === 1 ? "it" : "them"} to the client's scope with \`${addScopesCommand(config, client.scope, missing)}\` (and to the "scope" of polar-oauth.json, if you keep one).`,
       );
     }
   }

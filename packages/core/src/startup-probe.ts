@@ -11,6 +11,7 @@ import {
 import { describeNetworkFailure, isRecord, parseRetryAfter, serverText } from "./http.js";
 import { authorizationApiEndpoint } from "./server/polar-servers.js";
 import type { RegistrationCheck } from "./startup-check.js";
+import { registerNewClientCommand } from "./startup-fix.js";
 
 const ENDPOINT = "authorize API (startup check)";
 
@@ -155,7 +156,8 @@ export async function probeAuthorization(
     const said = `(HTTP 400 ${error}${description ? `: ${description}` : ""})`;
     if (error === "invalid_client") {
       throw new RegistrationMismatchError(
-        `Polar does not know client ${config.clientId} ${said}: the id is wrong, the client was deleted, or it belongs to the other environment (sandbox and production are separate). Fix: set ${idVar} to a client of ${config.server.url}, or register one with \`polar-oauth bootstrap --env ${config.environment}\`.`,
+        `Polar does not know client ${config.clientId} ${said}: the id is wrong, the client was deleted, or it belongs to the other environment (sandbox and production are separate). Fix: set ${idVar} to a client of ${config.server.url}, or register one with \`${registerNewClientCommand(config)}\` (name it as Polar's consent screen should show it).`,
+        { clientUnknown: true },
       );
     }
     if (
@@ -164,7 +166,7 @@ export async function probeAuthorization(
       saysRedirectUriUnsupported(body.error_description)
     ) {
       throw new RedirectUriMismatchError(
-        `Polar refused an authorization request for client ${config.clientId} with redirect URI ${config.redirectUri} ${said}: this redirect URI is not registered exactly (Polar compares the whole string: scheme, host, port, path, trailing slash, query). Fix: register it with \`polar-oauth bootstrap --env ${config.environment} --redirect-uri ${config.redirectUri}\`, and set ${tokenVar} so this check can name the registered URIs.`,
+        `Polar refused an authorization request for client ${config.clientId} with redirect URI ${config.redirectUri} ${said}: this redirect URI is not registered exactly (Polar compares the whole string: scheme, host, port, path, trailing slash, query). Fix: set ${envVarName("POLAR_REDIRECT_URI", config.environment)} to a URI the client has registered, or set ${tokenVar} (the client's registration token) so this check reads the client back, names the registered URIs and prints the polar-oauth command that registers yours; without the token, only Polar's dashboard can change the client.`,
         { redirectUri: config.redirectUri, registeredRedirectUris: [] },
       );
     }

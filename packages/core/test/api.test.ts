@@ -128,7 +128,7 @@ describe("polar.api: the SDK bound to a session", () => {
       grantedScopes: ["openid", "organizations:read"],
     });
     expect((refused as Error).message).toBe(
-      "Polar refused products.list: the session was not granted products:read. Add products:read to POLAR_SCOPES (and to the client's scopes), then sign in again.",
+      "Polar refused products.list: the session was not granted products:read. Add products:read to POLAR_SCOPES (and to the client's scopes), then sign in again. (see @polar-oauth/core/ERRORS.md#insufficient_scope)",
     );
     const missing = await api.organizations.get(ORG).catch((e: unknown) => e);
     expect(missing).toMatchObject({ statusCode: 404, name: "ResourceNotFound" });

@@ -87,6 +87,39 @@ describe("the scope guard (core)", () => {
   });
 });
 
+describe("the scope guard's page for a browser navigation (core)", () => {
+  const flow = { appOrigin: APP, routes: { login: "/auth/login" } } as unknown as FlowContext;
+  const session = { scopes: ["openid"] } as unknown as PolarSession;
+  const page = (url: string, required: string[], method = "GET") =>
+    guard(flow, { method, url, headers: { accept: "text/html" } }, session, required);
+
+  it("links to a sign-in asking for the missing Polar scopes, back to the same page", () => {
+    const denial = page("/orders?tab=open&n=2", ["orders:read", "openid"]);
+    expect(denial?.status).toBe(403);
+    expect(denial?.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(String(denial?.body)).toContain(
+      'href="/auth/login?returnTo=%2Forders%3Ftab%3Dopen%26n%3D2&amp;scope=orders%3Aread"',
+    );
+  });
+
+  it("offers no link for a scope Polar does not know, and drops an unsafe returnTo", () => {
+    const unknown = String(page("/orders", ["orders:read", "<script>:x"])?.body);
+    expect(unknown).not.toContain("href=");
+    expect(unknown).toContain("<code>&lt;script&gt;:x</code>");
+    expect(String(page("//evil.example/x", ["orders:read"])?.body)).toContain(
+      'href="/auth/login?scope=orders%3Aread"',
+    );
+  });
+
+  it("a POST is answered with the JSON, whatever it accepts", () => {
+    const denial = page("/orders", ["orders:read"], "POST");
+    expect(JSON.parse(String(denial?.body))).toEqual({
+      error: "insufficient_scope",
+      missing: ["orders:read"],
+    });
+  });
+});
+
 describe("returnTo (core)", () => {
   it("a malformed percent-encoding is refused, not thrown", () => {
     expect(safeReturnTo("/%E0%A4%A", APP)).toBeUndefined();

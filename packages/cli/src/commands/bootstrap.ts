@@ -153,11 +153,18 @@ export async function bootstrap(options: BootstrapOptions, run: RunContext): Pro
   const { io } = run;
   const { environment, target, layered, server } = await startCredentialRun(options, run);
   noteIgnoredAccessToken(layered.values, run.output);
+  const existing = findExistingCredentials(layered, environment, io.env);
+  // Reconciling: the client is read once, for the desired state's kept fields and the diff.
+  const reading =
+    existing.clientId && !options.forceNew
+      ? once(() => readRegistered(run, existing, layered, server))
+      : undefined;
   const desired = await loadDesiredClient({
     environment,
     flags: options,
     cwd: io.cwd,
     configPath: options.config,
+    registered: reading,
   });
   if (!desired) {
     throw usageError(
@@ -166,7 +173,6 @@ export async function bootstrap(options: BootstrapOptions, run: RunContext): Pro
   }
   if (target.kind === "file" && !options.dryRun)
     await assertWritable(target.absolutePath, target.path);
-  const existing = findExistingCredentials(layered, environment, io.env);
   const state: BootstrapState = {
     run,
     options,
@@ -177,8 +183,41 @@ export async function bootstrap(options: BootstrapOptions, run: RunContext): Pro
     desired,
     existing,
   };
-  if (existing.clientId && !options.forceNew) return reconcile(state, existing.clientId);
+  if (reading && existing.clientId) return reconcile(state, existing.clientId, await reading());
   return registerNew(state);
+}
+
+/** Calls `read` once; later calls share its promise. */
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= read();
+    return pending;
+  };
+}
+
+/** Reads the configured client back with its registration token (refusing when there is none). */
+async function readRegistered(
+  run: RunContext,
+  existing: ExistingCredentials,
+  layered: LayeredEnv,
+  server: PolarServer,
+): Promise<RegisteredClient> {
+  const clientId = existing.clientId!;
+  const where = layered.describeSource(existing.clientIdVariable);
+  if (!existing.registrationToken) {
+    throw new CliError(
+      `Found ${existing.clientIdVariable}=${clientId} (${where}) but no ${existing.registrationTokenVariable}, so the client cannot be read back (Polar accepts only its registration token here), and registering another would duplicate it. Fix: set ${existing.registrationTokenVariable} to this client's registration token, or pass --force-new to register a new client.`,
+      EXIT.FAILURE,
+      "REGISTRATION_TOKEN_MISSING",
+    );
+  }
+  return readClient(
+    run.output,
+    clientId,
+    registrationContext(server, layered.values, existing.registrationToken),
+    `remove ${existing.clientIdVariable} and ${existing.registrationTokenVariable} from ${where} and run bootstrap again to register a new client (or pass --force-new).`,
+  );
 }
 
 interface BootstrapState {
@@ -192,25 +231,15 @@ interface BootstrapState {
   existing: ExistingCredentials;
 }
 
-async function reconcile(state: BootstrapState, clientId: string): Promise<ExitCode> {
+async function reconcile(
+  state: BootstrapState,
+  clientId: string,
+  registered: RegisteredClient,
+): Promise<ExitCode> {
   const { run, options, environment, layered, server, desired, existing } = state;
   const { output, io } = run;
   const c = output.colors;
-  const where = layered.describeSource(existing.clientIdVariable);
-  if (!existing.registrationToken) {
-    throw new CliError(
-      `Found ${existing.clientIdVariable}=${clientId} (${where}) but no ${existing.registrationTokenVariable}, so the client cannot be read back (Polar accepts only its registration token here), and registering another would duplicate it. Fix: set ${existing.registrationTokenVariable} to this client's registration token, or pass --force-new to register a new client.`,
-      EXIT.FAILURE,
-      "REGISTRATION_TOKEN_MISSING",
-    );
-  }
   const context = registrationContext(server, layered.values, existing.registrationToken);
-  const registered = await readClient(
-    output,
-    clientId,
-    context,
-    `remove ${existing.clientIdVariable} and ${existing.registrationTokenVariable} from ${where} and run bootstrap again to register a new client (or pass --force-new).`,
-  );
   const diff = diffClient(desired.metadata, registered);
   const report = {
     environment,

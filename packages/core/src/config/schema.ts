@@ -86,6 +86,8 @@ export const polarConfigSchema = optionsSchema
   .transform((input) => ({
     environment: input.environment,
     server: resolveServer(input.server, input.environment) as PolarServer,
+    /** True when no server was configured and the environment's default was taken. */
+    serverDefaulted: input.server === undefined,
     clientId: input.clientId,
     clientSecret: input.clientSecret,
     redirectUri: input.redirectUri,

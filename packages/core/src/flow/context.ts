@@ -76,3 +76,8 @@ export function prefersJson(accept: string | undefined): boolean {
   if (!accept) return false;
   return accept.includes("application/json") && !accept.includes("text/html");
 }
+
+/** True when the client asked for a page (a browser navigation sends `Accept: text/html`). */
+export function acceptsHtml(accept: string | undefined): boolean {
+  return accept?.includes("text/html") === true;
+}

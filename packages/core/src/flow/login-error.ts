@@ -62,7 +62,8 @@ export class PolarLoginError extends PolarError {
     const reason = options.reason ?? REASONS[failure];
     const retry =
       options.retryAfterSeconds === undefined ? "" : ` Retry after ${options.retryAfterSeconds} s.`;
-    super(`LOGIN_${failure.toUpperCase()}`, `${reason}${retry}`);
+    // The message is shown to the person signing in: no pointer to the error reference.
+    super(`LOGIN_${failure.toUpperCase()}`, `${reason}${retry}`, { reference: false });
     this.failure = failure;
     this.status =
       failure === "polar_rate_limited" ? 429 : failure === "store_unavailable" ? 503 : 400;
@@ -77,7 +78,7 @@ export class PolarLoginError extends PolarError {
 /** Thrown by `onLogin` to refuse a user; `message` is shown to them. */
 export class PolarLoginRejectedError extends PolarError {
   constructor(message = REASONS.login_rejected) {
-    super("LOGIN_REJECTED", message);
+    super("LOGIN_REJECTED", message, { reference: false });
   }
 }
 
@@ -114,7 +115,9 @@ export function toLoginError(error: unknown, step?: string): PolarLoginError {
     });
   }
   if (error instanceof PolarUnreachableError) {
-    return new PolarLoginError("polar_unreachable", { detail: error.message });
+    return new PolarLoginError("polar_unreachable", {
+      detail: `Polar server unreachable at ${error.url}: ${error.reason}.`,
+    });
   }
   if (error instanceof oidc.AuthorizationResponseError) {
     return new PolarLoginError(

@@ -2,17 +2,21 @@ import { createHash } from "node:crypto";
 import * as oidc from "openid-client";
 import { PolarStoreUnavailableError } from "../errors.js";
 import type { AuthRequest, AuthResponse } from "../http/types.js";
+import { isPolarScope, parseScopes } from "../scopes.js";
+import { toPolarSession } from "../session/data.js";
 import { type FlowContext, redirect } from "./context.js";
 import { safeReturnTo } from "./return-to.js";
 
 const PROMPTS = new Set(["login", "consent", "none"]);
 
 /**
- * `GET /auth/login?returnTo=/path`: starts a sign-in. Fresh `state`, `nonce` (with `openid`)
+ * `GET /auth/login?returnTo=/path[&scope=orders:read]`: starts a sign-in. Fresh `state`, `nonce` (with `openid`)
  * and PKCE S256 verifier for every client, the configured `sub_type` sent explicitly (with
  * `prompt=consent` for organization sign-ins, so Polar always shows its organization picker);
  * the checks go into a sealed per-attempt cookie and the browser goes to Polar. A user who is
- * already signed in goes straight to `returnTo` (unless `prompt` asks Polar again).
+ * already signed in goes straight to `returnTo` (unless `prompt` asks Polar again, or `scope`
+ * asks for Polar scopes the session was not granted: incremental authorization adds them to
+ * the configured ones).
  */
 export async function beginLogin(
   flow: FlowContext,
@@ -23,10 +27,15 @@ export async function beginLogin(
     safeReturnTo(query.get("returnTo"), flow.appOrigin) ??
     `${flow.appOrigin}${flow.options.afterLoginPath ?? "/"}`;
   const prompt = query.get("prompt");
+  // Incremental authorization: `scope` asks for Polar scopes on top of the configured ones
+  // (the link `requireScopes` offers). Anything Polar does not know is dropped.
+  const extra = parseScopes(query.get("scope") ?? "").filter(
+    (scope) => isPolarScope(scope) && !flow.config.scopes.includes(scope),
+  );
   const cookies: string[] = [];
   if (!prompt) {
     const current = await flow.sessions.read(request.headers.cookie);
-    if (current) {
+    if (current && extra.every((scope) => toPolarSession(current.data).scopes.includes(scope))) {
       if (current.setCookie) cookies.push(current.setCookie);
       return redirect(returnTo, cookies);
     }
@@ -41,7 +50,7 @@ export async function beginLogin(
   const parameters: Record<string, string> = {
     response_type: "code",
     redirect_uri: flow.config.redirectUri,
-    scope: flow.config.scopes.join(" "),
+    scope: [...flow.config.scopes, ...extra].join(" "),
     state,
     code_challenge: pkceChallenge(codeVerifier),
     code_challenge_method: "S256",

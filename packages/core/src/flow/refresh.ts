@@ -24,7 +24,9 @@ export interface RefreshedTokens {
 /** The session can no longer be refreshed (`invalid_grant`, no refresh token): sign in again. */
 export class PolarSessionEndedError extends PolarError {
   constructor(reason: string) {
-    super("SESSION_ENDED", `The Polar session ended: ${reason}. Sign in again.`);
+    super("SESSION_ENDED", `The Polar session ended: ${reason}. Sign in again.`, {
+      reference: false,
+    });
   }
 }
 
