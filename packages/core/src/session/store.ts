@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { PolarSessionConfig } from "../config/schema.js";
 import { clearCookie, cookieNameFor, readCookie, serializeCookie } from "../http/cookies.js";
+import { deepFreeze } from "./app-data.js";
 import { createSealCache, type SealCache } from "./cache.js";
 import { isSessionData, type SessionData } from "./data.js";
 import type { SessionRevocationStore } from "./revocation.js";
@@ -102,6 +103,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     }
     const until = Math.min(expiresAt(opened.value) * 1000, opened.expiresAtMs ?? Infinity);
     if (until <= nowMs) return undefined;
+    deepFreeze(opened.value.app);
     const entry: CachedSession = { data: opened.value };
     cache.set(seal, entry, until, opened.secretId);
     return entry;
