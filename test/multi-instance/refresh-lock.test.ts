@@ -76,18 +76,23 @@ describe.runIf(redisServerAvailable())("the refresh lock against POLAR_TIMEOUT_M
     polarExpress.polarAuth(config(20_000), { store, logger: quiet });
     const key = randomBytes(8).toString("hex");
     let finish!: () => void;
+    let began!: () => void;
+    const running = new Promise<void>((resolve) => {
+      began = resolve;
+    });
     const refreshing = store.refresh.run(
       key,
       () =>
         new Promise<string>((resolve) => {
           finish = () => resolve("sealed");
+          began();
         }),
       60_000,
     );
+    await running; // this instance holds the lock and is "at Polar"
     const raw = createClient({ url: redis.url });
     await raw.connect();
-    let ttl = -2;
-    while (ttl < 0) ttl = await raw.pTTL(`lock:refresh:lock:${key}`);
+    const ttl = await raw.pTTL(`lock:refresh:lock:${key}`);
     await raw.close();
     expect(ttl).toBeGreaterThan(40_000);
     finish();

@@ -26,7 +26,9 @@ export class RedisCommandTimeout extends Error {
 export function redisCause(error: unknown, timeoutMs: number): string {
   const code = (error as { code?: unknown } | undefined)?.code;
   const kind = (error as object | undefined)?.constructor?.name ?? "";
-  const reply = /^[A-Z]+/.exec(String((error as Error | undefined)?.message ?? ""))?.[0] ?? "";
+  // A Redis error reply starts with its code in capitals: `OOM command not allowed…`.
+  const reply =
+    /^([A-Z]{2,})(?:\s|$)/.exec(String((error as Error | undefined)?.message))?.[1] ?? "";
   if (code === "ECONNREFUSED") return "connection refused (is Redis running there?)";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
   if (code === "ECONNRESET" || kind === "SocketClosedUnexpectedlyError")
