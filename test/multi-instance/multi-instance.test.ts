@@ -279,7 +279,9 @@ describe.runIf(redisServerAvailable())(
       expect(done.status).toBe(302);
       const loggedErrors = cluster.instances.flatMap((i) => i.logs).join("\n");
       expect(loggedErrors).toContain("revocation store is unavailable");
-      expect(loggedErrors).not.toContain(String(redis.port));
+      // Where: the store's lines name host and port (issue 20), and nothing of the URL beyond.
+      expect(loggedErrors).toContain(`Redis at 127.0.0.1:${redis.port}`);
+      expect(loggedErrors).not.toContain("redis://");
     });
   },
 );

@@ -86,6 +86,7 @@ describe.runIf(redisServerAvailable())(
         const redisStore: RedisStore = createRedisStore({
           url: redis.url,
           prefix: `down-${_name}:`,
+          logger: quiet,
         });
         await redisStore.ready;
         closers.push(

@@ -3,7 +3,7 @@ import { createServer, request as forward, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { definePolarConfig, type PolarConfig } from "@polar-oauth/core";
 import type { Emulator } from "@polar-oauth/emulator";
-import { createRedisStore, type RedisStore } from "@polar-oauth/redis";
+import { createRedisStore, type RedisStore, type RedisStoreOptions } from "@polar-oauth/redis";
 import { createAppListener, type Framework } from "./apps.js";
 import { TEST_SESSION_SECRET } from "./kit.js";
 
@@ -38,6 +38,8 @@ export async function startCluster(options: {
   redisUrl: string;
   frameworks: Framework[];
   prefix?: string;
+  /** More options of every instance's `createRedisStore`. */
+  storeOptions?: Partial<RedisStoreOptions>;
 }): Promise<Cluster> {
   let offsetMs = 0;
   const now = () => Date.now() + offsetMs;
@@ -108,6 +110,8 @@ export async function startCluster(options: {
       url: options.redisUrl,
       prefix: options.prefix ?? "polar-oauth:",
       refreshPollMs: 5,
+      logger,
+      ...options.storeOptions,
     });
     await store.ready;
     const { listener } = createAppListener(framework, config, { store, logger, now });

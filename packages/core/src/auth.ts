@@ -19,7 +19,7 @@ import { createTransactionCookies } from "./flow/transaction.js";
 import { renderLoginErrorPage } from "./http/pages.js";
 import type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
 import { type PolarSession, toPolarSession } from "./session/data.js";
-import type { SessionRevocationStore } from "./session/revocation.js";
+import type { RevocationResult, SessionRevocationStore } from "./session/revocation.js";
 import { createSealer } from "./session/seal.js";
 import { createSessionStore, type SessionRead } from "./session/store.js";
 import { type RegistrationCheck, verifyRegistration } from "./startup-check.js";
@@ -81,9 +81,11 @@ export interface PolarAuth {
   /**
    * Ends a session server-side: every copy of its cookie is refused from now on. Needs the
    * `revocation` option or a `store` with revocation (throws `PolarConfigError` without); the id comes from
-   * `PolarRequestContext.sessionId`. Errors of the store reach the caller.
+   * `PolarRequestContext.sessionId`. Resolves to `"revoked"`, or `"pending"` when the store
+   * kept it but could not write it for every instance yet (it retries until it lands). Errors
+   * of the store reach the caller.
    */
-  revokeSession(sessionId: string): Promise<void>;
+  revokeSession(sessionId: string): Promise<RevocationResult>;
 }
 
 /**
@@ -125,6 +127,12 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
     ]);
   }
   const revocation = options.store ? options.store.revocation : options.revocation;
+  // Discovery (when not cached yet) and the token request, each bounded by POLAR_TIMEOUT_MS.
+  options.store?.configure?.({
+    refreshTimeoutMs: 2 * config.timeoutMs,
+    sessionLifetimeSeconds: config.session.absoluteTimeoutSeconds,
+    now,
+  });
   const client = createOidcClient(config, { fetch: options.fetch });
   const session = config.session;
   const flow: FlowContext = {
@@ -275,7 +283,8 @@ export function createPolarAuth(config: PolarConfig, options: PolarAuthOptions =
           },
         ]);
       }
-      await revocation.revoke(sessionId, Math.floor(now() / 1000) + session.absoluteTimeoutSeconds);
+      const until = Math.floor(now() / 1000) + session.absoluteTimeoutSeconds;
+      return (await revocation.revoke(sessionId, until)) ?? "revoked";
     },
 
     async context(request, setCookie) {
@@ -402,9 +411,11 @@ class RequestContext implements PolarRequestContext {
 /**
  * The app's revocation store, made safe to call on every request: if it fails (Redis down),
  * the session counts as ended (fail closed: a stolen cookie must not outlive an outage of the
- * very store meant to kill it), and a failed revoke on logout still clears the cookie. Only
- * the error's code or name is logged: a store's message may hold a connection string. An
- * outage is logged once per 10 seconds, not once per request.
+ * very store meant to kill it). A revocation the store only kept (`pending`) or could not make
+ * (it threw) is logged, and the throw goes on to the session store, which still clears the
+ * cookie and reports `failed`. Only the error's code is logged (a store's message may hold a
+ * connection string), or, for the kit's own `STORE_UNAVAILABLE`, its message (it names host
+ * and port, never a password). An outage is logged once per 10 seconds, not once per request.
  */
 function failClosed(
   store: SessionRevocationStore | undefined,
@@ -412,17 +423,27 @@ function failClosed(
   now: () => number,
 ): SessionRevocationStore | undefined {
   if (!store) return undefined;
-  const why = (error: unknown) =>
-    (error as { code?: string })?.code ?? (error as Error)?.name ?? "error";
+  const why = (error: unknown) => {
+    const code = (error as { code?: string })?.code;
+    if (code === "STORE_UNAVAILABLE") return `${code}: ${(error as Error).message}`;
+    return code ?? (error as Error)?.name ?? "error";
+  };
   let loggedAt = Number.NEGATIVE_INFINITY;
   return {
     async revoke(sessionId, untilEpochSeconds) {
       try {
-        await store.revoke(sessionId, untilEpochSeconds);
+        const result = await store.revoke(sessionId, untilEpochSeconds);
+        if (result === "pending") {
+          logger.warn(
+            "a session's revocation is pending: this instance refuses the session now, and the store retries writing it for the other instances until it lands.",
+          );
+        }
+        return result;
       } catch (error) {
         logger.error(
           `the revocation store failed to revoke a session (${why(error)}); its cookie was cleared in this browser, but copies stay valid until they expire.`,
         );
+        throw error;
       }
     },
     async isRevoked(sessionId) {

@@ -8,7 +8,11 @@ export { keepSessionResponsePrivate } from "./http/no-store.js";
 export type { AuthRequest, AuthResponse, SetCookie } from "./http/types.js";
 export { SESSION_COOKIE_CACHE_CONTROL } from "./http/types.js";
 export type { PolarOrganization, PolarSession, PolarUser } from "./session/data.js";
-export { memoryRevocationStore, type SessionRevocationStore } from "./session/revocation.js";
+export {
+  memoryRevocationStore,
+  type RevocationResult,
+  type SessionRevocationStore,
+} from "./session/revocation.js";
 export * from "./setup.js";
 export {
   localRefreshCoordinator,
@@ -16,4 +20,5 @@ export {
   type PolarStateStore,
   type RefreshCoordinator,
   type ReplayGuard,
+  type StoreLimits,
 } from "./state/store.js";

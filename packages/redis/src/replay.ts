@@ -1,6 +1,6 @@
 import type { ReplayGuard } from "@polar-oauth/core";
 import type { RedisClientType } from "redis";
-import { call } from "./errors.js";
+import type { RedisCall } from "./errors.js";
 
 /**
  * Callback replay protection across instances: the first callback with a `state` claims
@@ -10,7 +10,9 @@ import { call } from "./errors.js";
 export function createReplayGuard(options: {
   client: RedisClientType;
   prefix: string;
+  call: RedisCall;
 }): ReplayGuard {
+  const { call } = options;
   return {
     async claim(hash, ttlSeconds) {
       const reply = await call(() =>

@@ -19,6 +19,14 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string)
   }
 }
 
+const quiet = { info() {}, warn() {}, error() {} };
+
+/** How many times Redis ran `command` since the last CONFIG RESETSTAT. */
+async function commandCalls(raw: ReturnType<typeof createClient>, command: string) {
+  const stats = await raw.info("commandstats");
+  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+}
+
 const revoked = async (store: RedisStore, sid: string) => {
   try {
     return await store.revocation.isRevoked(sid);
@@ -31,7 +39,7 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
   let redis: TestRedis;
   const stores: RedisStore[] = [];
   const open = async (prefix = "t:") => {
-    const store = createRedisStore({ url: redis.url, prefix, refreshPollMs: 5 });
+    const store = createRedisStore({ url: redis.url, prefix, refreshPollMs: 5, logger: quiet });
     stores.push(store);
     await store.ready;
     return store;
@@ -129,6 +137,52 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
     expect(await second).toBe("sealed-by-b");
   });
 
+  it("refresh: a winner that fails releases its lock at once: the waiter takes over at its next polls, not after the lock's 10 s", async () => {
+    const a = createRedisStore({
+      url: redis.url,
+      prefix: "t:",
+      refreshLockMs: 10_000,
+      refreshPollMs: 5,
+      logger: quiet,
+    });
+    const b = createRedisStore({
+      url: redis.url,
+      prefix: "t:",
+      refreshLockMs: 10_000,
+      refreshPollMs: 5,
+      logger: quiet,
+    });
+    stores.push(a, b);
+    await Promise.all([a.ready, b.ready]);
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    const key = randomBytes(8).toString("hex");
+    let fail!: () => void;
+    const failed = new Promise<void>((resolve) => {
+      fail = resolve;
+    });
+    const first = a.refresh.run(
+      key,
+      async () => {
+        await failed;
+        throw new Error("Polar unreachable");
+      },
+      60_000,
+    );
+    await lockTaken(key);
+    await raw.configResetStat();
+    const second = b.refresh.run(key, async () => "sealed-by-b", 60_000);
+    // b is waiting: it has polled the lock (EXISTS) at least twice.
+    await eventually(async () => (await commandCalls(raw, "exists")) >= 2, "b polls");
+    await raw.configResetStat();
+    fail();
+    await expect(first).rejects.toThrow("Polar unreachable");
+    expect(await second).toBe("sealed-by-b");
+    // Released at once: a handful of polls. Waiting the lock out would take about 2,000.
+    expect(await commandCalls(raw, "exists")).toBeLessThanOrEqual(5);
+    await raw.close();
+  });
+
   it("refresh: when the winner died holding the lock, one other instance refreshes after the lock expires", async () => {
     const store = await open();
     const key = randomBytes(8).toString("hex");
@@ -152,13 +206,19 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
       prefix: "t:",
       refreshWaitMs: 300,
       refreshLockMs: 5000,
+      logger: quiet,
     });
     stores.push(store);
     await store.ready;
     const key = randomBytes(8).toString("hex");
     const holder = store.refresh.run(key, () => sleep(1500).then(() => "late"), 60_000);
     await lockTaken(key);
-    const other = createRedisStore({ url: redis.url, prefix: "t:", refreshWaitMs: 300 });
+    const other = createRedisStore({
+      url: redis.url,
+      prefix: "t:",
+      refreshWaitMs: 300,
+      logger: quiet,
+    });
     stores.push(other);
     await other.ready;
     const error = await other.refresh.run(key, async () => "never", 60_000).catch((e) => e);
@@ -178,7 +238,8 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
     expect(await revoked(b, "any-session")).toBe("unavailable");
     const claim = await Promise.resolve(b.replay.claim("k", 600)).catch((e) => e);
     expect(claim).toBeInstanceOf(PolarStoreUnavailableError);
-    expect(String(claim.message)).not.toContain(String(redis.port));
+    // Names where and why (issue 20): host and port, and the cause.
+    expect(String(claim.message)).toContain(`Redis at 127.0.0.1:${redis.port}: not connected`);
     const run = await b.refresh.run("k", async () => "x", 1000).catch((e) => e);
     expect(run).toBeInstanceOf(PolarStoreUnavailableError);
 
@@ -194,13 +255,18 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
 });
 
 describe("@polar-oauth/redis without a server", () => {
-  it("ready rejects with a 503 error naming no address when nothing answers in startTimeoutMs", async () => {
-    const store = createRedisStore({ url: "redis://127.0.0.1:1", startTimeoutMs: 200 });
+  it("ready rejects with a 503 error naming host, port and cause when nothing answers in startTimeoutMs", async () => {
+    const store = createRedisStore({
+      url: "redis://127.0.0.1:1",
+      startTimeoutMs: 200,
+      logger: quiet,
+    });
     try {
       const error = await store.ready.catch((e) => e);
       expect(error).toBeInstanceOf(PolarStoreUnavailableError);
       expect(String(error.message)).toMatch(/within 200 ms/);
-      expect(String(error.message)).not.toContain("127.0.0.1");
+      expect(String(error.message)).toContain("Redis at 127.0.0.1:1");
+      expect(String(error.message)).toContain("connection refused");
       expect(store.available()).toBe(false);
       expect(() => store.revocation.isRevoked("any")).toThrow(PolarStoreUnavailableError);
     } finally {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as oidc from "openid-client";
 import type { AuthRequest, AuthResponse } from "../http/types.js";
+import { normaliseAppData } from "../session/app-data.js";
 import type { PolarUser, SessionData } from "../session/data.js";
 import { type FlowContext, redirect } from "./context.js";
 import { PolarLoginError, toLoginError } from "./login-error.js";
@@ -99,7 +100,7 @@ export async function completeLogin(
     tokens: { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresAt },
     idTokenClaims: claims ? { ...claims } : undefined,
   };
-  const app = (await flow.options.onLogin?.(login)) ?? undefined;
+  const app = normaliseAppData(await flow.options.onLogin?.(login));
 
   const data: SessionData = {
     ...flow.sessions.start(),

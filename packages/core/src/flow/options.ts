@@ -39,8 +39,10 @@ export interface PolarAuthOptions {
   trustedOrigins?: string[];
   /**
    * Called after Polar signed the user in and before the session is created: map the Polar
-   * user to your own. Return data to keep in the session (`session.app`; keep it small), or
-   * throw `PolarLoginRejectedError` to refuse the user.
+   * user to your own. Return data to keep in the session (`session.app`; keep it small): it is
+   * kept as its JSON form, deep-frozen (a `Date` reads back as its ISO string, on every
+   * instance and whether the session was cached or not). Or throw `PolarLoginRejectedError`
+   * to refuse the user.
    */
   onLogin?: (
     login: PolarLogin,

@@ -60,14 +60,17 @@ export interface PolarSession {
   accessTokenExpiresAt: number;
   /** When the user signed in, epoch seconds. */
   signedInAt: number;
-  /** What `onLogin` returned: read-only (shared by the session's requests, not copied). */
+  /**
+   * What `onLogin` returned, as JSON (a `Date` becomes its ISO string) and deep-frozen: the
+   * same value on a cached session, one opened from its cookie, and on any other instance.
+   */
   app?: Record<string, unknown> | undefined;
 }
 
 /**
  * The public view of the sealed data: fresh objects, so an app that changes its copy changes
  * nothing else, except `app`, which is shared by every request of a cached session and not
- * copied (a deep copy per request would cost more than the rest): read it, never change it.
+ * copied (a deep copy per request would cost more than the rest): it is frozen instead.
  * Built on every signed-in request that looks at the session, so it copies field by field (an
  * object spread and `filter(Boolean)` cost several times more).
  */

@@ -5,11 +5,23 @@
  * refuses revoked ids on every request.
  */
 export interface SessionRevocationStore {
-  /** Marks a session id as ended until `untilEpochSeconds` (its latest possible expiry). */
-  revoke(sessionId: string, untilEpochSeconds: number): void | Promise<void>;
+  /**
+   * Marks a session id as ended until `untilEpochSeconds` (its latest possible expiry).
+   * Returns (or resolves to) nothing or `"revoked"` once every instance will refuse it, and
+   * `"pending"` when the store kept it but could not write it to its shared storage yet (it
+   * retries until it lands). Throws when it could not even keep it.
+   */
+  revoke(
+    sessionId: string,
+    untilEpochSeconds: number,
+    // biome-ignore lint/suspicious/noConfusingVoidType: existing stores return Promise<void>.
+  ): void | RevocationResult | Promise<void | RevocationResult>;
   /** True when the session id was revoked. */
   isRevoked(sessionId: string): boolean | Promise<boolean>;
 }
+
+/** What a revocation achieved: written for every instance, or kept and retried until it is. */
+export type RevocationResult = "revoked" | "pending";
 
 /**
  * An in-process {@link SessionRevocationStore}: right for a single instance and for tests;

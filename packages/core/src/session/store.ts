@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { PolarSessionConfig } from "../config/schema.js";
 import { clearCookie, cookieNameFor, readCookie, serializeCookie } from "../http/cookies.js";
+import { deepFreeze } from "./app-data.js";
 import { createSealCache, type SealCache } from "./cache.js";
 import { isSessionData, type SessionData } from "./data.js";
-import type { SessionRevocationStore } from "./revocation.js";
+import type { RevocationResult, SessionRevocationStore } from "./revocation.js";
 import { createSealer } from "./seal.js";
 
 /** Options of the session cookie store. */
@@ -45,15 +46,37 @@ export interface SessionRead {
   setCookie?: string | undefined;
 }
 
+/**
+ * How ending a session went for the revocation store: `revoked` (every instance refuses it),
+ * `pending` (kept and retried by the store, not written for every instance yet), `failed` (the
+ * store threw: copies of the cookie stay valid until they expire), `none` (no store, or no
+ * session to revoke).
+ */
+export type RevocationOutcome = RevocationResult | "failed" | "none";
+
+/** A session ended: the cookie that clears it, and what became of its revocation. */
+export interface SessionEnd {
+  setCookie: string;
+  revocation: RevocationOutcome;
+}
+
 /** Reads, issues and clears the sealed session cookie. Stateless apart from the cache. */
 export interface SessionStore {
   read(cookieHeader: string | undefined): Promise<SessionRead | undefined>;
+  /**
+   * Opens the session cookie without asking the revocation store: for logout, which needs the
+   * session's id and tokens to revoke them, not permission (and must work while the store is
+   * down or the session is already revoked elsewhere).
+   */
+  open(cookieHeader: string | undefined): SessionRead | undefined;
   /** Seals `data` (stamping `touchedAt`) and returns its `Set-Cookie`. */
   issue(data: SessionData): Promise<string>;
   /** A new session's bookkeeping fields. */
   start(): Pick<SessionData, "v" | "sid" | "cid" | "createdAt" | "touchedAt">;
   /** Ends a session: forgets the cached seal, revokes the id if a store is set, and clears the cookie. */
   end(read: SessionRead | undefined): Promise<string>;
+  /** {@link SessionStore.end}, saying what became of the revocation (logout reports it). */
+  signOut(read: SessionRead | undefined): Promise<SessionEnd>;
   readonly cacheSize: number;
 }
 
@@ -102,6 +125,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     }
     const until = Math.min(expiresAt(opened.value) * 1000, opened.expiresAtMs ?? Infinity);
     if (until <= nowMs) return undefined;
+    deepFreeze(opened.value.app);
     const entry: CachedSession = { data: opened.value };
     cache.set(seal, entry, until, opened.secretId);
     return entry;
@@ -114,6 +138,22 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     const setCookie = issueNow(entry.data);
     entry.reissued = { setCookie, atMs: nowMs };
     return setCookie;
+  }
+
+  async function signOut(read: SessionRead | undefined): Promise<SessionEnd> {
+    let outcome: RevocationOutcome = "none";
+    if (read) {
+      cache.delete(read.seal);
+      if (revocation) {
+        try {
+          const until = read.data.createdAt + config.absoluteTimeoutSeconds;
+          outcome = (await revocation.revoke(read.data.sid, until)) ?? "revoked";
+        } catch {
+          outcome = "failed";
+        }
+      }
+    }
+    return { setCookie: clearCookie(name, "/", secure), revocation: outcome };
   }
 
   return {
@@ -129,22 +169,19 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       }
       return { data: entry.data, seal, setCookie: rolled(entry, nowMs) };
     },
+    open(cookieHeader) {
+      const seal = readCookie(cookieHeader, name);
+      const entry = seal ? lookup(seal, now()) : undefined;
+      return seal && entry ? { data: entry.data, seal } : undefined;
+    },
     issue: async (data) => issueNow(data),
     start() {
       const t = seconds();
       const sid = randomBytes(16).toString("base64url");
       return { v: 1, sid, cid: options.clientId, createdAt: t, touchedAt: t };
     },
-    async end(read) {
-      if (read) {
-        cache.delete(read.seal);
-        await revocation?.revoke(
-          read.data.sid,
-          read.data.createdAt + config.absoluteTimeoutSeconds,
-        );
-      }
-      return clearCookie(name, "/", secure);
-    },
+    end: async (read) => (await signOut(read)).setCookie,
+    signOut,
     get cacheSize() {
       return cache.size;
     },

@@ -26,6 +26,19 @@ export interface ReplayGuard {
   claim(key: string, ttlSeconds: number): boolean | Promise<boolean>;
 }
 
+/** What the kit tells its shared store at start (see {@link PolarStateStore.configure}). */
+export interface StoreLimits {
+  /**
+   * Longest one refresh may take at Polar: discovery (when not cached yet) and the token
+   * request, each bounded by `POLAR_TIMEOUT_MS`. A refresh lock must outlive it.
+   */
+  refreshTimeoutMs: number;
+  /** Longest a session can live (`session.absoluteTimeoutSeconds`): no revocation ends later. */
+  sessionLifetimeSeconds: number;
+  /** The kit's clock (epoch ms; tests pass a fake one): revocations end by it. */
+  now: () => number;
+}
+
 /**
  * The kit's state that several instances of an app must share: revocation of ended sessions,
  * refresh coordination and callback replay protection. Pass one as the `store` option
@@ -35,6 +48,12 @@ export interface PolarStateStore {
   revocation?: SessionRevocationStore | undefined;
   refresh: RefreshCoordinator;
   replay: ReplayGuard;
+  /**
+   * Called once by `createPolarAuth` with what the kit's configuration implies, so the store
+   * can size itself (a refresh lock that outlives the slowest refresh, revocations bounded by
+   * a session's lifetime). Throws `PolarConfigError` when the store's own options contradict it.
+   */
+  configure?(limits: StoreLimits): void;
   /**
    * False while the store cannot serve sign-ins (disconnected): `/auth/login` then answers
    * 503 at once instead of sending the user to Polar for a callback that would fail.
