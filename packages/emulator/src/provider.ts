@@ -43,6 +43,8 @@ export interface ProviderSetup {
   store: StateStore;
   fixtures: FixtureDirectory;
   signingKey: PrivateJwk;
+  /** A second published key that signs nothing (Polar's JWKS during a key rotation). */
+  extraJwk?: { key: PrivateJwk; position: "first" | "last" } | undefined;
   cookieKeys: string[];
 }
 
@@ -85,6 +87,13 @@ function autoApproves(
   );
 }
 
+/** The JWKS: the signing key, and the rotation's other key before or after it when asked for. */
+function publishedKeys(setup: ProviderSetup): PrivateJwk[] {
+  const extra = setup.extraJwk;
+  if (!extra) return [setup.signingKey];
+  return extra.position === "first" ? [extra.key, setup.signingKey] : [setup.signingKey, extra.key];
+}
+
 /** Validates Polar's extra authorization parameters; runs after client and redirect_uri are verified. */
 function validateAuthorizationExtras(setup: ProviderSetup) {
   return async (ctx: KoaContext, value: unknown) => {
@@ -125,7 +134,7 @@ export function createPolarProvider(setup: ProviderSetup): Provider {
   const { store } = setup;
   const configuration: Configuration = {
     adapter: (name: string) => store.adapterFor(name),
-    jwks: { keys: [setup.signingKey] },
+    jwks: { keys: publishedKeys(setup) },
     cookies: {
       keys: setup.cookieKeys,
       names: {

@@ -132,6 +132,12 @@ export interface EmulatorOptions {
    * Polar adds scopes over time; set this to test against a server whose list differs.
    */
   scopes?: readonly string[];
+  /**
+   * Publishes a second RSA key in the JWKS that signs nothing, before (`"first"`) or after
+   * (`"last"`) the signing key: Polar's JWKS holds two while it rotates keys, and its id_tokens
+   * carry no `kid`, so a relying party must try every RS256 key. Default: one key.
+   */
+  extraJwk?: "first" | "last";
   /** Clients registered at start, with fixed credentials. */
   clients?: ClientRegistration[];
   /** JSON file holding registered clients, signing key, grants and tokens across restarts. */

@@ -82,7 +82,7 @@ describe("openid-client completes register → authorize → token → userinfo 
       const claims = tokens.claims()!;
       expect(claims).toMatchObject({
         iss: issuer === "polar" ? "https://polar.sh" : emu.url,
-        aud: registered.client_id,
+        aud: [registered.client_id],
         sub: ALICE,
         nonce,
         email: "alice@example.com",

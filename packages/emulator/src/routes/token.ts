@@ -1,13 +1,15 @@
 import type { KoaContext, KoaNext } from "oidc-provider";
 import type { EmulatorEnv } from "../emulator-env.js";
 import { mediaType, parseBasicAuth, parseForm, peekBody, sendOAuthError } from "../http-utils.js";
+import { toPolarIdToken } from "../id-token.js";
 import { sendRateLimited } from "./rate-limited.js";
 
 /**
  * POST /v1/oauth2/token: counts the grant type, rate limits per client, enforces the registered
  * client authentication method exactly (oidc-provider treats basic and post alike), serialises redemptions of
  * the same code or refresh token (the second one fails with invalid_grant), lets oidc-provider
- * answer, then records the new access/refresh pair and drops the id_token from refresh responses.
+ * answer, then records the new access/refresh pair, drops the id_token from refresh responses
+ * and gives the code's id_token Polar's shape (`id-token.ts`).
  */
 export async function handleToken(ctx: KoaContext, env: EmulatorEnv, next: KoaNext): Promise<void> {
   if (ctx.method !== "POST") return next();
@@ -50,12 +52,12 @@ export async function handleToken(ctx: KoaContext, env: EmulatorEnv, next: KoaNe
     if (ctx.status !== 200 || !ctx.oidc) return;
     const { AccessToken, RefreshToken } = ctx.oidc.entities;
     if (AccessToken && RefreshToken) env.store.linkPair(AccessToken.jti, RefreshToken.jti);
-    if (
-      params.grant_type === "refresh_token" &&
-      typeof ctx.body === "object" &&
-      ctx.body !== null
-    ) {
-      delete (ctx.body as Record<string, unknown>).id_token;
+    if (typeof ctx.body !== "object" || ctx.body === null) return;
+    const body = ctx.body as Record<string, unknown>;
+    // Polar registers OpenIDToken on the authorization code grant only: a refresh has no id_token.
+    if (params.grant_type === "refresh_token") delete body.id_token;
+    else if (typeof body.id_token === "string") {
+      body.id_token = toPolarIdToken(body.id_token, env.signingKey);
     }
   });
 }
