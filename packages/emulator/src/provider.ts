@@ -1,6 +1,7 @@
 import Provider, { type Account, type Configuration, errors, type KoaContext } from "oidc-provider";
 import type { FixtureDirectory } from "./fixtures.js";
 import { renderErrorPage } from "./pages/error.js";
+import { REDIRECT_URI_OMITTED } from "./redirect-uri-binding.js";
 import { isSupportedScope, POLAR_SCOPES, splitScope } from "./scopes.js";
 import type { PrivateJwk } from "./signing-key.js";
 import type { StateStore } from "./state-store.js";
@@ -182,7 +183,11 @@ export function createPolarProvider(setup: ProviderSetup): Provider {
       claimsParameter: { enabled: false },
     },
     // `sub` is accepted and ignored, as Polar does ("the legacy `sub` param is ignored").
-    extraParams: { sub_type: validateAuthorizationExtras(setup), sub: null },
+    extraParams: {
+      sub_type: validateAuthorizationExtras(setup),
+      sub: null,
+      [REDIRECT_URI_OMITTED]: null,
+    },
     interactions: {
       url: (_ctx: KoaContext, interaction: { uid: string }) =>
         `${ROUTES.interaction}/${interaction.uid}`,

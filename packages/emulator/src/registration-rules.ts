@@ -24,8 +24,9 @@ const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
 ];
 const GRANT_TYPES: readonly GrantType[] = ["authorization_code", "refresh_token"];
 /**
- * Schemes the emulator refuses even with a host (`javascript://x/…`), which Authlib would let
- * through: a deliberate difference (FIDELITY.md). Without a host Polar refuses them too.
+ * Schemes the emulator refuses in a redirect URI even with a host (`javascript://x/…`), which
+ * Authlib would let through: a deliberate difference (FIDELITY.md). Without a host Polar
+ * refuses them too.
  */
 const BLOCKED_SCHEMES = new Set(["javascript:", "data:", "vbscript:", "file:", "blob:"]);
 
@@ -49,7 +50,7 @@ export function authlibAcceptsUri(uri: string): boolean {
   } catch {
     return false;
   }
-  return url.hostname !== "" && url.hash === "" && !BLOCKED_SCHEMES.has(url.protocol);
+  return url.hostname !== "" && url.hash === "";
 }
 
 /**
@@ -67,7 +68,10 @@ function authlibInvalidClaim(
   for (const field of AUTHLIB_URI_FIELDS) {
     const value = metadata[field];
     const uris = Array.isArray(value) ? value : value === undefined ? [] : [value];
-    if (uris.some((uri) => !authlibAcceptsUri(uri))) return field;
+    const refused = (uri: string) =>
+      !authlibAcceptsUri(uri) ||
+      (field === "redirect_uris" && BLOCKED_SCHEMES.has(new URL(uri).protocol));
+    if (uris.some(refused)) return field;
   }
   return undefined;
 }

@@ -180,9 +180,51 @@ describe("codes", () => {
     expect((await redeemCode(emu, other, code)).body.error).toBe("invalid_grant");
     const code2 = await codeFor(authorizeUrl(emu, app));
     expect(
-      (await redeemCode(emu, app, code2, { redirect_uri: "http://localhost:3000/other" })).body
-        .error,
-    ).toBe("invalid_grant");
+      (await redeemCode(emu, app, code2, { redirect_uri: "http://localhost:3000/other" })).body,
+    ).toEqual({ error: "invalid_grant", error_description: "Invalid 'redirect_uri' in request." });
+  });
+
+  // Authlib 1.7.2 AuthorizationCodeGrant.validate_token_request: the code keeps the
+  // redirect_uri sent at authorize (Polar's save_authorization_code), None when omitted.
+  it("a token request without the redirect_uri sent at authorize is invalid_grant, and the code still works with it", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu);
+    const code = await codeFor(authorizeUrl(emu, app));
+    const { redirect_uri: _sent, ...form } = {
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT_URI,
+      client_id: app.client_id,
+      client_secret: app.client_secret!,
+    };
+    expect(await postForm(emu, "/v1/oauth2/token", form)).toMatchObject({
+      status: 400,
+      body: { error: "invalid_grant", error_description: "Invalid 'redirect_uri' in request." },
+    });
+    expect((await redeemCode(emu, app, code)).status).toBe(200);
+  });
+
+  it("a code requested without redirect_uri is bound to none: the token request may omit it or send another", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu, {
+      redirect_uris: [REDIRECT_URI, "https://app.example.com/callback"],
+    });
+    const withoutRedirect = () => {
+      const url = authorizeUrl(emu, app);
+      url.searchParams.delete("redirect_uri");
+      return url;
+    };
+    const omitted = await postForm(emu, "/v1/oauth2/token", {
+      grant_type: "authorization_code",
+      code: await codeFor(withoutRedirect()),
+      client_id: app.client_id,
+      client_secret: app.client_secret!,
+    });
+    expect(omitted.status).toBe(200);
+    const other = await redeemCode(emu, app, await codeFor(withoutRedirect()), {
+      redirect_uri: "https://app.example.com/callback",
+    });
+    expect(other.status).toBe(200);
   });
 
   it("a code expires after 5 minutes (injected clock)", async () => {

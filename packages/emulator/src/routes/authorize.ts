@@ -4,6 +4,7 @@ import { checkClientAndRedirect } from "../authorize-checks.js";
 import type { EmulatorEnv } from "../emulator-env.js";
 import { renderErrorPage } from "../pages/error.js";
 import { PAGE_CSP, ROUTES } from "../provider.js";
+import { REDIRECT_URI_OMITTED, recordCodeRedirectUri } from "../redirect-uri-binding.js";
 import { isSupportedScope, splitScope } from "../scopes.js";
 import { sendRateLimitedPage } from "./rate-limited.js";
 
@@ -18,8 +19,14 @@ function applyPolarDefaults(
 ): void {
   // Polar only answers in the query (response_modes_supported: ["query"]); other modes are ignored.
   query.delete("response_mode");
+  // Authlib redirects to the first registered URI, but the code is bound to none
+  // (redirect-uri-binding.ts): the token request may then send any or none.
+  query.delete(REDIRECT_URI_OMITTED);
   const firstRedirect = registered.redirect_uris[0];
-  if (!query.has("redirect_uri") && firstRedirect) query.set("redirect_uri", firstRedirect);
+  if (!query.has("redirect_uri") && firstRedirect) {
+    query.set("redirect_uri", firstRedirect);
+    query.set(REDIRECT_URI_OMITTED, "1");
+  }
   const allowed = new Set(splitScope(registered.scope));
   const requested = query.get("scope");
   if (requested === null) {
@@ -117,5 +124,6 @@ export async function handleAuthorize(
   plainChallengeToS256(query);
   ctx.querystring = query.toString();
   await next();
+  recordCodeRedirectUri(ctx, env);
   stripIssuerFromRedirect(ctx, env);
 }

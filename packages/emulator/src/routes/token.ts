@@ -1,12 +1,21 @@
 import type { KoaContext, KoaNext } from "oidc-provider";
 import type { EmulatorEnv } from "../emulator-env.js";
-import { mediaType, parseBasicAuth, parseForm, peekBody, sendOAuthError } from "../http-utils.js";
+import {
+  mediaType,
+  parseBasicAuth,
+  parseForm,
+  peekBody,
+  replayBody,
+  sendOAuthError,
+} from "../http-utils.js";
+import { tokenRedirectUri } from "../redirect-uri-binding.js";
 import { toPolarIdToken } from "../id-token.js";
 import { sendRateLimited } from "./rate-limited.js";
 
 /**
  * POST /v1/oauth2/token: counts the grant type, rate limits per client, enforces the registered
- * client authentication method exactly (oidc-provider treats basic and post alike), serialises redemptions of
+ * client authentication method exactly (oidc-provider treats basic and post alike), binds a
+ * code's `redirect_uri` as Authlib does (`redirect-uri-binding.ts`), serialises redemptions of
  * the same code or refresh token (the second one fails with invalid_grant), lets oidc-provider
  * answer, then records the new access/refresh pair, drops the id_token from refresh responses
  * and gives the code's id_token Polar's shape (`id-token.ts`).
@@ -37,6 +46,19 @@ export async function handleToken(ctx: KoaContext, env: EmulatorEnv, next: KoaNe
         `This client must authenticate with its registered token_endpoint_auth_method (${registered}), not ${used}.`,
       );
       return;
+    }
+  }
+
+  if (client && params.grant_type === "authorization_code" && params.code) {
+    const bound = tokenRedirectUri(env, params.code, client.clientId, params.redirect_uri);
+    if (bound === "mismatch") {
+      sendOAuthError(ctx, 400, "invalid_grant", "Invalid 'redirect_uri' in request.");
+      return;
+    }
+    if (bound !== undefined && bound !== params.redirect_uri) {
+      const form = new URLSearchParams(body.toString("utf8"));
+      form.set("redirect_uri", bound);
+      replayBody(ctx, Buffer.from(form.toString()));
     }
   }
 
