@@ -8,8 +8,8 @@ import {
   replayBody,
   sendOAuthError,
 } from "../http-utils.js";
-import { tokenRedirectUri } from "../redirect-uri-binding.js";
 import { toPolarIdToken } from "../id-token.js";
+import { tokenRedirectUri } from "../redirect-uri-binding.js";
 import { sendRateLimited } from "./rate-limited.js";
 
 /**
