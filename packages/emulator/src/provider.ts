@@ -65,12 +65,26 @@ export function pageOnlyError(description: string): InstanceType<typeof errors.I
   return error;
 }
 
+/** True when the user's remembered consent for this client covers `scope` (`has_granted_scope`). */
+export function consentCovers(
+  store: StateStore,
+  accountId: string,
+  clientId: string,
+  scope: unknown,
+): boolean {
+  const granted = store.grantedScope(accountId, clientId);
+  if (granted === undefined) return false;
+  const have = new Set(splitScope(granted));
+  return splitScope(typeof scope === "string" ? scope : "").every((s) => have.has(s));
+}
+
 /**
  * True when Polar would skip consent (`ValidateSubAndPrompt._validate_scope_consent` in
- * `server/polar/oauth2/grants/authorization_code.py`): a signed-in user whose remembered consent
- * for this client covers the requested scope, with no `prompt` (or `prompt=none`). A user who
- * has just signed in during this request does not qualify: Polar's page sends them back to the
- * API with `prompt=undefined` after its login screen, which shows consent again.
+ * `server/polar/oauth2/grants/authorization_code.py` sets `grant.prompt = "none"` only when
+ * no `prompt` was sent): a signed-in user whose remembered consent for this client covers the
+ * requested scope. `prompt=none` does not qualify: it shows consent (routes/authorize.ts). A
+ * user who has just signed in during this request does not qualify either: Polar's page sends
+ * them back to the API with `prompt=undefined` after its login screen, which shows consent.
  */
 function autoApproves(
   store: StateStore,
@@ -78,14 +92,7 @@ function autoApproves(
   clientId: string,
   params: Params,
 ): boolean {
-  const prompt = typeof params.prompt === "string" ? params.prompt : undefined;
-  if (prompt !== undefined && prompt !== "none") return false;
-  const granted = store.grantedScope(accountId, clientId);
-  if (granted === undefined) return false;
-  const have = new Set(splitScope(granted));
-  return splitScope(typeof params.scope === "string" ? params.scope : "").every((scope) =>
-    have.has(scope),
-  );
+  return params.prompt === undefined && consentCovers(store, accountId, clientId, params.scope);
 }
 
 /** The JWKS: the signing key, and the rotation's other key before or after it when asked for. */

@@ -3,7 +3,8 @@ import type { KoaContext, KoaNext } from "oidc-provider";
 import { checkClientAndRedirect } from "../authorize-checks.js";
 import type { EmulatorEnv } from "../emulator-env.js";
 import { renderErrorPage } from "../pages/error.js";
-import { PAGE_CSP, ROUTES } from "../provider.js";
+import { webSessionUser } from "../api-caller.js";
+import { consentCovers, PAGE_CSP, ROUTES } from "../provider.js";
 import { REDIRECT_URI_OMITTED, recordCodeRedirectUri } from "../redirect-uri-binding.js";
 import { isSupportedScope, splitScope } from "../scopes.js";
 import { sendRateLimitedPage } from "./rate-limited.js";
@@ -36,6 +37,29 @@ function applyPolarDefaults(
       (scope) => allowed.has(scope) || !isSupportedScope(scope),
     );
     query.set("scope", kept.join(" "));
+  }
+}
+
+/**
+ * `prompt=none` as Polar answers it. Signed out → `login_required`, no remembered consent for
+ * the scope → `consent_required` (both redirects, left to oidc-provider). Signed in *with*
+ * consent → the consent page: Authlib 1.7.2's `validate_request_prompt` /
+ * `_guess_prompt_value` (`authlib/oidc/core/grants/util.py`) leave `grant.prompt` unset for
+ * `none`, and Polar's `_validate_scope_consent` sets it to "none" only when no prompt was sent,
+ * so its authorize endpoint answers the consent data. oidc-provider would issue a code
+ * silently; asking it for `prompt=consent` shows the page instead (the picker too, for an
+ * organization sign-in). Silent sign-in never works at Polar.
+ */
+async function promptNoneAsPolar(
+  ctx: KoaContext,
+  env: EmulatorEnv,
+  query: URLSearchParams,
+  clientId: string,
+): Promise<void> {
+  if (query.get("prompt") !== "none") return;
+  const user = await webSessionUser(ctx, env);
+  if (user && consentCovers(env.store, user.id, clientId, query.get("scope"))) {
+    query.set("prompt", "consent");
   }
 }
 
@@ -121,6 +145,7 @@ export async function handleAuthorize(
   if (!decision.allowed)
     return sendRateLimitedPage(ctx, env, decision, "authorization requests per client");
   applyPolarDefaults(query, client.metadata);
+  await promptNoneAsPolar(ctx, env, query, client.clientId);
   plainChallengeToS256(query);
   ctx.querystring = query.toString();
   await next();
