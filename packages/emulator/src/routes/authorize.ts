@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { KoaContext, KoaNext } from "oidc-provider";
+import { webSessionUser } from "../api-caller.js";
 import { checkClientAndRedirect } from "../authorize-checks.js";
 import type { EmulatorEnv } from "../emulator-env.js";
 import { renderErrorPage } from "../pages/error.js";
-import { webSessionUser } from "../api-caller.js";
 import { consentCovers, PAGE_CSP, ROUTES } from "../provider.js";
 import { REDIRECT_URI_OMITTED, recordCodeRedirectUri } from "../redirect-uri-binding.js";
 import { isSupportedScope, splitScope } from "../scopes.js";
