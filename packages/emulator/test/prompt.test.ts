@@ -60,6 +60,19 @@ describe("prompt and the Polar session", () => {
     expect(asked.redirectTo.searchParams.get("error")).toBe("access_denied");
   });
 
+  it("max_age is ignored, as Polar ignores it: a remembered session of any age gets a code", async () => {
+    const emu = await emulator();
+    const client = await registerOk(emu);
+    const session = new BrowserSession();
+    await completeAuthorization(authorizeUrl(emu, client), { user: "bob@example.com", session });
+    const direct = await fetch(authorizeUrl(emu, client, { max_age: "0" }), {
+      redirect: "manual",
+      headers: { cookie: session.header(authorizeUrl(emu, client)) ?? "" },
+    });
+    expect(direct.status).toBe(303);
+    expect(new URL(direct.headers.get("location")!).searchParams.get("code")).toMatch(/^polar_ac_/);
+  });
+
   it("prompt=consent shows the consent page again", async () => {
     const emu = await emulator();
     const client = await registerOk(emu);

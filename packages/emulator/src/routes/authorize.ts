@@ -10,7 +10,8 @@ import { isSupportedScope, splitScope } from "../scopes.js";
 import { sendRateLimitedPage } from "./rate-limited.js";
 
 /**
- * Applies Polar's request defaults before oidc-provider sees the request: response_mode is ignored, an omitted redirect_uri
+ * Applies Polar's request defaults before oidc-provider sees the request: response_mode and
+ * max_age are ignored, an omitted redirect_uri
  * means the first registered one, an omitted scope means the client's registered scope, and
  * supported scopes the client did not register are dropped (unknown ones stay, to be rejected).
  */
@@ -20,6 +21,8 @@ function applyPolarDefaults(
 ): void {
   // Polar only answers in the query (response_modes_supported: ["query"]); other modes are ignored.
   query.delete("response_mode");
+  // Nothing in Polar or Authlib 1.7.2 reads max_age: a remembered session is never too old.
+  query.delete("max_age");
   // Authlib redirects to the first registered URI, but the code is bound to none
   // (redirect-uri-binding.ts): the token request may then send any or none.
   query.delete(REDIRECT_URI_OMITTED);
