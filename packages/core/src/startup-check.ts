@@ -10,6 +10,7 @@ import type { HttpOptions } from "./http.js";
 import { explainRedirectUriMismatch } from "./redirect-uri/explain.js";
 import { getClient } from "./registration/api.js";
 import { probeAuthorization } from "./startup-probe.js";
+import { unverifiedWithoutRegistrationToken } from "./startup-unverified.js";
 
 /** How the registration was verified, and what Polar has. */
 export interface RegistrationCheck {
@@ -18,6 +19,8 @@ export interface RegistrationCheck {
   redirectUri: string;
   /** Known only with `registration`. */
   registeredRedirectUris?: string[] | undefined;
+  /** With `probe`: what the check could not see without a registration token, and the fix. */
+  unverified?: string | undefined;
 }
 
 /** Options of {@link verifyRegistration}. */
@@ -33,7 +36,8 @@ export interface VerifyRegistrationOptions extends Pick<HttpOptions, "fetch"> {
  * has registered? With a registration access token it reads the client back (RFC 7592) and
  * also checks the token endpoint auth method and scopes; without one it asks Polar's JSON
  * authorize API (see {@link probeAuthorization}), which answers 400 to an unknown client or
- * an unregistered redirect URI.
+ * an unregistered redirect URI, but not the registered scope or auth method: the result's
+ * `unverified` says so, with the fix.
  * One request, bounded by the config's timeout.
  *
  * Throws {@link RedirectUriMismatchError} (with the closest registered URI and the difference
@@ -46,9 +50,9 @@ export async function verifyRegistration(
   const attempts = 1 + (options.retries ?? 0);
   for (let attempt = 1; ; attempt++) {
     try {
-      return config.registrationAccessToken
-        ? await checkRegistration(config, options)
-        : await probeAuthorization(config, options);
+      if (config.registrationAccessToken) return await checkRegistration(config, options);
+      const probed = await probeAuthorization(config, options);
+      return { ...probed, unverified: unverifiedWithoutRegistrationToken(config) };
     } catch (error) {
       if (!isTransient(error) || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
@@ -98,7 +102,7 @@ async function checkRegistration(
   }
   if (client.token_endpoint_auth_method !== config.authMethod) {
     throw new RegistrationMismatchError(
-      `Polar client ${config.clientId} is registered with token_endpoint_auth_method=${client.token_endpoint_auth_method}, but the app is configured for ${config.authMethod}. Fix: set POLAR_AUTH_METHOD=${client.token_endpoint_auth_method}${client.token_endpoint_auth_method === "none" ? " and remove the client secret" : ""}.`,
+      `Polar client ${config.clientId} is registered with token_endpoint_auth_method=${client.token_endpoint_auth_method}, but the app is configured for ${config.authMethod}: Polar accepts only the registered method, so every sign-in would fail at the token exchange (401 invalid_client). Fix: set POLAR_AUTH_METHOD=${client.token_endpoint_auth_method}${client.token_endpoint_auth_method === "none" ? " and remove the client secret" : ""}, or change the client with \`polar-oauth clients update --env ${config.environment} --auth-method ${config.authMethod}\`.`,
     );
   }
   if (client.scope) {
