@@ -141,6 +141,12 @@ export const HOSTILE_CASES: HostileCase[] = [
     detail: "id_token: the signature verifies with none of the JWKS's 1 RS256 key(s)",
   },
   {
+    name: "id_token without kid (as Polar's), JWKS of two keys, signed by neither",
+    misbehaviour: { idTokenSigning: "no-kid-unknown-key" },
+    failure: "id_token_invalid",
+    detail: "id_token: the signature verifies with none of the JWKS's 2 RS256 key(s)",
+  },
+  {
     name: "id_token HS256-signed with Polar's public key (alg confusion)",
     misbehaviour: { idTokenSigning: "hs256-with-public-key" },
     failure: "id_token_invalid",
