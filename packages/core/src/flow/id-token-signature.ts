@@ -1,6 +1,6 @@
 import { createPublicKey, type JsonWebKey, verify } from "node:crypto";
 import type * as oidc from "openid-client";
-import { PolarApiError } from "../errors.js";
+import { PolarApiError, PolarUnreachableError } from "../errors.js";
 import { isRecord, requestPolar } from "../http.js";
 import { PolarLoginError } from "./login-error.js";
 
@@ -89,6 +89,13 @@ async function fetchJwks(
       { fetch: options.fetch, timeoutMs: options.timeoutMs },
     ));
   } catch (error) {
+    if (error instanceof PolarUnreachableError) {
+      const cause = (error as { cause?: { name?: string } }).cause;
+      const timedOut = cause?.name === "TimeoutError" || cause?.name === "AbortError";
+      throw new PolarLoginError("polar_unreachable", {
+        detail: `JWKS: ${timedOut ? "timeout" : "connection failed"}`,
+      });
+    }
     if (!(error instanceof PolarApiError)) throw error;
     throw new PolarLoginError("token_exchange_failed", {
       detail: `JWKS: HTTP ${error.status} ${where}`,
