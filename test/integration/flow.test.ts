@@ -130,6 +130,19 @@ describe.each(FRAMEWORKS)("sign in with Polar through %s", (framework) => {
       expect(await promptOf("?prompt=login")).toBe("login");
     });
 
+    it("prompt=none is not sent to Polar (it has no silent sign-in): no prompt, and one warning that says why", async () => {
+      const kit = await start();
+      const browser = new TestBrowser();
+      for (let i = 0; i < 2; i++) {
+        const login = await browser.get(`${kit.url}/auth/login?prompt=none`);
+        expect(login.status).toBe(302);
+        expect(new URL(login.headers.get("location")!).searchParams.has("prompt")).toBe(false);
+      }
+      expect(kit.logs.filter((line) => line.includes("prompt=none"))).toEqual([
+        expect.stringContaining("Polar has no silent sign-in"),
+      ]);
+    });
+
     it("a confidential client without organizations:read knows the organization's id only", async () => {
       const kit = await start({ subType: "organization", scopes: "openid email" });
       const browser = new TestBrowser();

@@ -87,30 +87,39 @@ describe.each(FRAMEWORKS)("sessions through %s", (framework) => {
     expect((await introspect(kit, after!)).active).toBe(true);
   });
 
-  it("ends the session cleanly when Polar refuses the refresh (invalid_grant)", async () => {
-    const clock = fakeClock();
-    const kit = await start({ config: { session: longSession }, options: { now: clock.now } });
-    const browser = new TestBrowser();
-    await signIn(browser, kit, { user: alice().email });
-    const token = (await jsonOf(await browser.get(`${kit.url}/api/token`))).accessToken as string;
-    await fetch(`${emulator.url}/v1/oauth2/revoke`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        token,
-        client_id: kit.clientId,
-        client_secret: kit.clientSecret!,
-      }),
-    });
-    clock.advance(TEN_DAYS + 60);
-    const answer = await browser.get(`${kit.url}/api/token`, { accept: "application/json" });
-    expect(answer.status).toBe(401);
-    expect(await jsonOf(answer)).toEqual({ error: "SESSION_ENDED" });
-    // Browsers apply Set-Cookie in order: the last one for the session must clear it.
-    const last = answer.headers.getSetCookie().findLast((c) => c.startsWith("polar_session="));
-    expect(last).toMatch(/Max-Age=0/);
-    expect((await browser.get(`${kit.url}/auth/me`)).status).toBe(401);
-  });
+  // Revoking the access token ends its refresh token too, whatever the hint: Polar's
+  // revoke_token + Authlib 1.7.2's is_revoked() (FIDELITY.md).
+  it.each([
+    ["no hint", {}],
+    ["token_type_hint=access_token", { token_type_hint: "access_token" }],
+  ])(
+    "ends the session cleanly when the access token was revoked (%s) and Polar refuses the refresh (invalid_grant)",
+    async (_hint, extra) => {
+      const clock = fakeClock();
+      const kit = await start({ config: { session: longSession }, options: { now: clock.now } });
+      const browser = new TestBrowser();
+      await signIn(browser, kit, { user: alice().email });
+      const token = (await jsonOf(await browser.get(`${kit.url}/api/token`))).accessToken as string;
+      await fetch(`${emulator.url}/v1/oauth2/revoke`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          token,
+          client_id: kit.clientId,
+          client_secret: kit.clientSecret!,
+          ...extra,
+        }),
+      });
+      clock.advance(TEN_DAYS + 60);
+      const answer = await browser.get(`${kit.url}/api/token`, { accept: "application/json" });
+      expect(answer.status).toBe(401);
+      expect(await jsonOf(answer)).toEqual({ error: "SESSION_ENDED" });
+      // Browsers apply Set-Cookie in order: the last one for the session must clear it.
+      const last = answer.headers.getSetCookie().findLast((c) => c.startsWith("polar_session="));
+      expect(last).toMatch(/Max-Age=0/);
+      expect((await browser.get(`${kit.url}/auth/me`)).status).toBe(401);
+    },
+  );
 
   it("a refresh survives a later handler throwing: Express keeps the cookie, Koa drops it and the grace window re-issues it", async () => {
     const clock = fakeClock();

@@ -164,7 +164,7 @@ describe.each(FRAMEWORKS)("faults through %s", (framework) => {
   it.each([
     ["a slow token endpoint", { token: { delayMs: 3000 } }, "timeout"],
     ["a token endpoint that never answers", { token: HANG }, "timeout"],
-    ["a JWKS endpoint that never answers", { jwks: HANG }, "timeout"],
+    ["a JWKS endpoint that never answers", { jwks: HANG }, "JWKS: timeout"],
     [
       "a userinfo endpoint that never answers",
       {

@@ -487,6 +487,10 @@ function runStartupCheck(
     fetch: options.fetch,
     retries: options.startupCheckRetries,
     retryDelayMs: options.startupCheckRetryDelayMs,
+  }).then((result) => {
+    // Without a registration token: what the check could not see, and how to let it.
+    if (result.unverified) logger.info(`startup check: ${result.unverified}`);
+    return result;
   });
   if (config.startupCheck === "warn") {
     return check.catch((error: Error) => {

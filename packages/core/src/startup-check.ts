@@ -20,6 +20,7 @@ import {
   registerRedirectUriCommand,
 } from "./startup-fix.js";
 import { probeAuthorization } from "./startup-probe.js";
+import { unverifiedWithoutRegistrationToken } from "./startup-unverified.js";
 
 /** How the registration was verified, and what Polar has. */
 export interface RegistrationCheck {
@@ -28,6 +29,8 @@ export interface RegistrationCheck {
   redirectUri: string;
   /** Known only with `registration`. */
   registeredRedirectUris?: string[] | undefined;
+  /** With `probe`: what the check could not see without a registration token, and the fix. */
+  unverified?: string | undefined;
 }
 
 /** Options of {@link verifyRegistration}. */
@@ -43,8 +46,9 @@ export interface VerifyRegistrationOptions extends Pick<HttpOptions, "fetch"> {
  * has registered? With a registration access token it reads the client back (RFC 7592) and
  * also checks the token endpoint auth method and scopes; without one it asks Polar's JSON
  * authorize API (see {@link probeAuthorization}), which answers 400 to an unknown client or
- * an unregistered redirect URI. In production a custom server's discovery document is read
- * first, and the polar-oauth emulator is refused (`POLAR_UNSAFE_EMULATOR_IN_PRODUCTION`).
+ * an unregistered redirect URI, but not the registered scope or auth method: the result's
+ * `unverified` says so, with the fix. In production a custom server's discovery document is
+ * read first, and the polar-oauth emulator is refused (`POLAR_UNSAFE_EMULATOR_IN_PRODUCTION`).
  * One request (two for a custom server in production), each bounded by the config's timeout.
  *
  * Throws {@link RedirectUriMismatchError} (with the closest registered URI, the difference in
@@ -99,9 +103,9 @@ async function verifyWithRetries(
         });
         refuseEmulatorInProduction(metadata, config);
       }
-      return config.registrationAccessToken
-        ? await checkRegistration(config, options)
-        : await probeAuthorization(config, options);
+      if (config.registrationAccessToken) return await checkRegistration(config, options);
+      const probed = await probeAuthorization(config, options);
+      return { ...probed, unverified: unverifiedWithoutRegistrationToken(config) };
     } catch (error) {
       if (!isTransient(error) || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
@@ -152,7 +156,7 @@ async function checkRegistration(
   }
   if (client.token_endpoint_auth_method !== config.authMethod) {
     throw new RegistrationMismatchError(
-      `Polar client ${config.clientId} is registered with token_endpoint_auth_method=${client.token_endpoint_auth_method}, but the app is configured for ${config.authMethod}. Fix: set POLAR_AUTH_METHOD=${client.token_endpoint_auth_method}${client.token_endpoint_auth_method === "none" ? " and remove the client secret" : ""}.`,
+      `Polar client ${config.clientId} is registered with token_endpoint_auth_method=${client.token_endpoint_auth_method}, but the app is configured for ${config.authMethod}: Polar accepts only the registered method, so every sign-in would fail at the token exchange (401 invalid_client). Fix: set POLAR_AUTH_METHOD=${client.token_endpoint_auth_method}${client.token_endpoint_auth_method === "none" ? " and remove the client secret" : ""}, or change the client with \`polar-oauth clients update --env ${config.environment} --auth-method ${config.authMethod}\`.`,
     );
   }
   if (client.scope) {

@@ -15,6 +15,9 @@ describe("polarAcceptsRedirectUri: Polar's own rule (server/polar/oauth2/schemas
     "http://169.254.10.10/cb",
     "http://0.0.0.0/cb",
     "https://user@app.example.com/cb",
+    "com.example.app://oauth2redirect",
+    // urlparse sees an empty fragment, which Authlib's is_valid_url lets through.
+    "https://app.example.com/cb#",
   ])("accepts %s", (uri) => {
     expect(polarAcceptsRedirectUri(uri)).toBe(true);
   });
@@ -26,10 +29,24 @@ describe("polarAcceptsRedirectUri: Polar's own rule (server/polar/oauth2/schemas
     "http://[::1]/cb",
     "http://localhost.evil/cb",
     "https://app.example.com/cb#x",
+    // Authlib 1.7.2 is_valid_url: no host → 400 invalid_client_metadata at registration.
+    "com.example.app:/cb",
+    "urn:ietf:wg:oauth:2.0:oob",
     "javascript:alert(1)",
     "not a url",
   ])("refuses %s", (uri) => {
     expect(polarAcceptsRedirectUri(uri)).toBe(false);
+  });
+
+  it("the kit refuses com.example.app:/cb with Polar's reason and a fix that Polar accepts", () => {
+    const verdict = validateRedirectUri("com.example.app:/cb", "development");
+    expect(verdict).toEqual({
+      ok: false,
+      problem: expect.stringContaining("Invalid claim: 'redirect_uris'"),
+      fix: expect.stringContaining("com.example.app://cb"),
+    });
+    expect(polarAcceptsRedirectUri("com.example.app://cb")).toBe(true);
+    expect(validateRedirectUri("com.example.app://cb", "development")).toEqual({ ok: true });
   });
 
   it("is looser than the kit's rule where safety asks: userinfo, http in production, link-local http", () => {

@@ -23,9 +23,9 @@ describe("validateRedirectUri: accepted", () => {
     ["http://172.16.0.1/cb", NOT_PRODUCTION],
     ["http://172.31.255.255/cb", NOT_PRODUCTION],
     ["http://192.168.1.10:3000/cb", NOT_PRODUCTION],
-    // Custom (app) schemes, including RFC 8252 reverse-DNS ones.
+    // Custom (app) schemes with a host, including RFC 8252 reverse-DNS ones.
     ["myapp://cb", ALL],
-    ["com.example.app:/oauth2redirect", ALL],
+    ["com.example.app://oauth2redirect", ALL],
   ];
   it.each(
     accepted.flatMap(([uri, environments]) => environments.map((env) => [uri, env] as const)),
@@ -66,6 +66,9 @@ describe("validateRedirectUri: refused", () => {
     ["https://*.example.com/cb", "production", /wildcard/],
     // Polar matches exactly: a `*` anywhere would be a literal, never a wildcard.
     ["https://example.com/callback/*", "development", /wildcard/],
+    // Polar (Authlib's is_valid_url) refuses a redirect URI without host at registration.
+    ["com.example.app:/cb", "development", /no host.*invalid_client_metadata/],
+    ["com.example.app:/cb", "production", /no host.*invalid_client_metadata/],
     ["javascript:alert(1)", "development", /javascript: scheme/],
     ["data:text/html,<script>alert(1)</script>", "development", /data: scheme/],
     ["file:///etc/passwd", "development", /file: scheme/],

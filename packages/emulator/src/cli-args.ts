@@ -12,9 +12,9 @@ Options:
   --issuer <value>      "polar" (default: iss = https://polar.sh like real Polar),
                         "self" (iss = the emulator URL) or any URL
   --fixtures <file>     JSON file with { "users": [...] } (default: alice, bob, carol)
-  --rate-limits <p>     "seed" (default: the documented 10/60/100 per hour),
-                        "polar-sandbox" or "polar-production" (Polar's own
-                        per-minute rules on /v1), or "off"
+  --rate-limits <p>     "polar-sandbox" (default: Polar's per-minute rules on
+                        /v1, 100/min per IP), "polar-production" (500/min),
+                        "seed" (the documented 10/60/100 per hour), or "off"
   --no-rate-limits      Same as --rate-limits off
   --persist <file>      Keep clients, keys and tokens in this JSON file across restarts
   -h, --help            Show this help
@@ -44,11 +44,12 @@ export function parseCliArgs(argv: string[]): CliCommand {
   const options: EmulatorOptions = { port, host: values.host ?? "127.0.0.1" };
   if (values.issuer !== undefined) options.issuer = values.issuer;
   if (values.fixtures !== undefined) options.fixtures = values.fixtures;
-  const profile = values["no-rate-limits"] ? "off" : (values["rate-limits"] ?? "seed");
+  const profile = values["no-rate-limits"] ? "off" : (values["rate-limits"] ?? "polar-sandbox");
   if (profile === "off") options.rateLimits = false;
   else if (profile === "polar-sandbox" || profile === "polar-production")
     options.rateLimits = profile;
-  else if (profile !== "seed") {
+  else if (profile === "seed") options.rateLimits = {};
+  else {
     throw new CliUsageError(
       `--rate-limits must be seed, polar-sandbox, polar-production or off, got "${profile}"`,
     );

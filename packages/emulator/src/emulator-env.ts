@@ -3,6 +3,7 @@ import type { ClientRegistry } from "./client-registry.js";
 import type { FixtureDirectory } from "./fixtures.js";
 import type { KeyedLock } from "./keyed-lock.js";
 import type { RateLimiter } from "./rate-limit.js";
+import type { PrivateJwk } from "./signing-key.js";
 import type { StateStore } from "./state-store.js";
 import type { StatsCollector } from "./stats.js";
 
@@ -17,6 +18,8 @@ export interface EmulatorEnv {
   stats: StatsCollector;
   locks: KeyedLock;
   now: () => number;
+  /** The key that signs id_tokens (the JWKS may publish a second one, see `extraJwk`). */
+  signingKey: PrivateJwk;
   /** Every scope the server supports (registration default and validation, discovery). */
   scopes: readonly string[];
 }

@@ -13,7 +13,7 @@ import { checkClientMetadata } from "./registration-rules.js";
 import { createApiRateLimit } from "./routes/api-rate-limit.js";
 import { EmulatorApiError, registerNewClient } from "./routes/registration.js";
 import { POLAR_SCOPES } from "./scopes.js";
-import { generateSigningKey, processSigningKey } from "./signing-key.js";
+import { generateSigningKey, processExtraKey, processSigningKey } from "./signing-key.js";
 import { StateStore } from "./state-store.js";
 import { StatsCollector } from "./stats.js";
 import type { ClientRegistration, Emulator, EmulatorOptions } from "./types.js";
@@ -147,7 +147,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let provider: ReturnType<typeof createPolarProvider>;
   try {
     issuer = resolveIssuer(options.issuer, url);
-    provider = createPolarProvider({ issuer, store, fixtures, signingKey, cookieKeys });
+    const extraJwk = options.extraJwk
+      ? { key: processExtraKey(), position: options.extraJwk }
+      : undefined;
+    provider = createPolarProvider({ issuer, store, fixtures, signingKey, extraJwk, cookieKeys });
   } catch (error) {
     server.close();
     throw error;
@@ -163,6 +166,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stats,
     locks: new KeyedLock(),
     now,
+    signingKey,
     scopes: options.scopes ? [...options.scopes] : POLAR_SCOPES,
   };
   try {

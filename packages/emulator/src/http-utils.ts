@@ -35,8 +35,17 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
  * bytes afterwards while the emulator has already seen them (e.g. to find the client for rate limits).
  */
 export async function peekBody(ctx: KoaContext): Promise<Buffer> {
+  const body = await readBody(ctx.req);
+  replayBody(ctx, body);
+  return body;
+}
+
+/** Replaces the request body the next middleware reads (after {@link peekBody}). */
+export function replayBody(ctx: KoaContext, body: Buffer): void {
   const original = ctx.req;
-  const body = await readBody(original);
+  if (original.headers["content-length"] !== undefined) {
+    original.headers["content-length"] = String(body.length);
+  }
   const replay = Readable.from(body.length > 0 ? [body] : []) as Readable & Record<string, unknown>;
   for (const key of [
     "headers",
@@ -50,7 +59,6 @@ export async function peekBody(ctx: KoaContext): Promise<Buffer> {
     replay[key] = (original as unknown as Record<string, unknown>)[key];
   }
   ctx.req = replay as unknown as IncomingMessage;
-  return body;
 }
 
 /** The media type of the request without parameters, lowercased. */

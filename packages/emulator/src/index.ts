@@ -16,7 +16,7 @@ export {
   generateFixtures,
   generateFixtureUsers,
 } from "./fixtures.js";
-export { DEFAULT_RATE_LIMITS, POLAR_SERVER_RATE_LIMITS } from "./rate-limit.js";
+export { POLAR_SERVER_RATE_LIMITS, SEED_RATE_LIMITS } from "./rate-limit.js";
 export { EmulatorApiError } from "./routes/registration.js";
 export { POLAR_SCOPES } from "./scopes.js";
 export type {

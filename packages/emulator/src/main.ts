@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 import { CliUsageError, parseCliArgs, USAGE } from "./cli-args.js";
 import { startEmulator } from "./emulator.js";
-import type { Emulator } from "./types.js";
+import type { Emulator, EmulatorOptions } from "./types.js";
 
-function banner(emulator: Emulator, rateLimited: boolean): string {
+const RATE_LIMITS_SHOWN = {
+  "polar-sandbox": "Polar sandbox's: 100 a minute per IP, 60 per token on /v1",
+  "polar-production": "Polar production's: 500 a minute per IP, 60 per token on /v1",
+} as const;
+
+function banner(emulator: Emulator, rateLimits: EmulatorOptions["rateLimits"]): string {
   const users = emulator.fixtures.users;
   const shown = users.slice(0, 20);
   const width = Math.max(...shown.map((u) => u.email.length));
@@ -12,7 +17,7 @@ function banner(emulator: Emulator, rateLimited: boolean): string {
     `  issuer:     ${emulator.issuer}`,
     `  discovery:  ${emulator.url}/.well-known/openid-configuration`,
     `  register:   POST ${emulator.url}/v1/oauth2/register`,
-    `  rate limits ${rateLimited ? "on (10 registrations, 60 authorizations, 100 token requests per hour)" : "off"}`,
+    `  rate limits ${rateLimits === false ? "off" : typeof rateLimits === "object" ? "the seed's (10 registrations, 60 authorizations, 100 token requests per hour)" : RATE_LIMITS_SHOWN[rateLimits ?? "polar-sandbox"]}`,
     "",
     "Fixture users (pick one on the login page). Their personal access tokens (PAT) are refused on client management (403 NotPermitted, as at Polar):",
     ...shown.map(
@@ -75,7 +80,7 @@ async function main(): Promise<void> {
     ...command.options,
     log: (line) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
   });
-  process.stdout.write(banner(emulator, command.options.rateLimits !== false));
+  process.stdout.write(banner(emulator, command.options.rateLimits));
   if (!emulator.bound.loopback) process.stderr.write(exposedWarning(emulator.bound.address));
 
   let stopping = false;

@@ -3,6 +3,7 @@ import { type EmulatorEnv, requestOrigin } from "./emulator-env.js";
 import { BadRequestBody, sendOAuthError } from "./http-utils.js";
 import { renderHomePage } from "./pages/home.js";
 import { PAGE_CSP, ROUTES } from "./provider.js";
+import { recordCodeRedirectUri } from "./redirect-uri-binding.js";
 import { handleApi, isApiPath } from "./routes/api.js";
 import { handleAuthorize, stripIssuerFromRedirect } from "./routes/authorize.js";
 import { handleAuthorizeApi } from "./routes/authorize-api.js";
@@ -53,6 +54,7 @@ async function dispatch(ctx: KoaContext, env: EmulatorEnv, next: KoaNext): Promi
   if (path === ROUTES.authorization) return handleAuthorize(ctx, env, next);
   if (path.startsWith(RESUME_PREFIX)) {
     await next();
+    recordCodeRedirectUri(ctx, env);
     return stripIssuerFromRedirect(ctx, env);
   }
   if (path.startsWith(INTERACTION_PREFIX))

@@ -1,6 +1,7 @@
 import Provider, { type Account, type Configuration, errors, type KoaContext } from "oidc-provider";
 import type { FixtureDirectory } from "./fixtures.js";
 import { renderErrorPage } from "./pages/error.js";
+import { REDIRECT_URI_OMITTED } from "./redirect-uri-binding.js";
 import { isSupportedScope, POLAR_SCOPES, splitScope } from "./scopes.js";
 import type { PrivateJwk } from "./signing-key.js";
 import type { StateStore } from "./state-store.js";
@@ -43,6 +44,8 @@ export interface ProviderSetup {
   store: StateStore;
   fixtures: FixtureDirectory;
   signingKey: PrivateJwk;
+  /** A second published key that signs nothing (Polar's JWKS during a key rotation). */
+  extraJwk?: { key: PrivateJwk; position: "first" | "last" } | undefined;
   cookieKeys: string[];
 }
 
@@ -62,12 +65,26 @@ export function pageOnlyError(description: string): InstanceType<typeof errors.I
   return error;
 }
 
+/** True when the user's remembered consent for this client covers `scope` (`has_granted_scope`). */
+export function consentCovers(
+  store: StateStore,
+  accountId: string,
+  clientId: string,
+  scope: unknown,
+): boolean {
+  const granted = store.grantedScope(accountId, clientId);
+  if (granted === undefined) return false;
+  const have = new Set(splitScope(granted));
+  return splitScope(typeof scope === "string" ? scope : "").every((s) => have.has(s));
+}
+
 /**
  * True when Polar would skip consent (`ValidateSubAndPrompt._validate_scope_consent` in
- * `server/polar/oauth2/grants/authorization_code.py`): a signed-in user whose remembered consent
- * for this client covers the requested scope, with no `prompt` (or `prompt=none`). A user who
- * has just signed in during this request does not qualify: Polar's page sends them back to the
- * API with `prompt=undefined` after its login screen, which shows consent again.
+ * `server/polar/oauth2/grants/authorization_code.py` sets `grant.prompt = "none"` only when
+ * no `prompt` was sent): a signed-in user whose remembered consent for this client covers the
+ * requested scope. `prompt=none` does not qualify: it shows consent (routes/authorize.ts). A
+ * user who has just signed in during this request does not qualify either: Polar's page sends
+ * them back to the API with `prompt=undefined` after its login screen, which shows consent.
  */
 function autoApproves(
   store: StateStore,
@@ -75,14 +92,14 @@ function autoApproves(
   clientId: string,
   params: Params,
 ): boolean {
-  const prompt = typeof params.prompt === "string" ? params.prompt : undefined;
-  if (prompt !== undefined && prompt !== "none") return false;
-  const granted = store.grantedScope(accountId, clientId);
-  if (granted === undefined) return false;
-  const have = new Set(splitScope(granted));
-  return splitScope(typeof params.scope === "string" ? params.scope : "").every((scope) =>
-    have.has(scope),
-  );
+  return params.prompt === undefined && consentCovers(store, accountId, clientId, params.scope);
+}
+
+/** The JWKS: the signing key, and the rotation's other key before or after it when asked for. */
+function publishedKeys(setup: ProviderSetup): PrivateJwk[] {
+  const extra = setup.extraJwk;
+  if (!extra) return [setup.signingKey];
+  return extra.position === "first" ? [extra.key, setup.signingKey] : [setup.signingKey, extra.key];
 }
 
 /** Validates Polar's extra authorization parameters; runs after client and redirect_uri are verified. */
@@ -125,7 +142,7 @@ export function createPolarProvider(setup: ProviderSetup): Provider {
   const { store } = setup;
   const configuration: Configuration = {
     adapter: (name: string) => store.adapterFor(name),
-    jwks: { keys: [setup.signingKey] },
+    jwks: { keys: publishedKeys(setup) },
     cookies: {
       keys: setup.cookieKeys,
       names: {
@@ -173,7 +190,11 @@ export function createPolarProvider(setup: ProviderSetup): Provider {
       claimsParameter: { enabled: false },
     },
     // `sub` is accepted and ignored, as Polar does ("the legacy `sub` param is ignored").
-    extraParams: { sub_type: validateAuthorizationExtras(setup), sub: null },
+    extraParams: {
+      sub_type: validateAuthorizationExtras(setup),
+      sub: null,
+      [REDIRECT_URI_OMITTED]: null,
+    },
     interactions: {
       url: (_ctx: KoaContext, interaction: { uid: string }) =>
         `${ROUTES.interaction}/${interaction.uid}`,

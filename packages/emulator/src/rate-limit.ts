@@ -1,7 +1,11 @@
 import type { RateLimitOption, RateLimits } from "./types.js";
 
-/** The seed's documented limits: registration 10/h per user, authorization 60/h and token 100/h per client. */
-export const DEFAULT_RATE_LIMITS: RateLimits = {
+/**
+ * The seed's documented hourly limits (registration 10/h per user, authorization 60/h and token
+ * 100/h per client), which Polar's code has no counterpart for: used only when `rateLimits` is
+ * an object, which overrides single ones.
+ */
+export const SEED_RATE_LIMITS: RateLimits = {
   registrationPerHour: 10,
   authorizationPerHour: 60,
   tokenPerHour: 100,
@@ -57,9 +61,9 @@ export class SlidingWindowLimiter {
 }
 
 /**
- * The emulator's limits. Default profile: the seed's three hourly limits (registration,
- * authorization, token). `"polar-sandbox"` / `"polar-production"`: the server's per-minute rules
- * on every `/v1` route instead. `false`: none.
+ * The emulator's limits. Default: `"polar-sandbox"`, Polar's own per-minute rules on every `/v1`
+ * route (`"polar-production"`: production's). An object: the seed's three hourly limits
+ * (registration, authorization, token) instead, overridden one by one. `false`: none.
  */
 export class RateLimiter {
   readonly #registration?: SlidingWindowLimiter;
@@ -70,8 +74,8 @@ export class RateLimiter {
 
   constructor(option: RateLimitOption | undefined, now: () => number) {
     if (option === false) return;
-    if (typeof option === "string") {
-      const rules = POLAR_SERVER_RATE_LIMITS[option];
+    if (option === undefined || typeof option === "string") {
+      const rules = POLAR_SERVER_RATE_LIMITS[option ?? "polar-sandbox"];
       if (!rules) {
         throw new TypeError(
           `startEmulator: rateLimits must be false, an object of hourly limits, "polar-sandbox" or "polar-production", got ${JSON.stringify(option)}`,
@@ -81,7 +85,7 @@ export class RateLimiter {
       this.#apiCredential = new SlidingWindowLimiter(rules.credentialPerMinute, now, MINUTE_MS);
       return;
     }
-    const limits = { ...DEFAULT_RATE_LIMITS, ...option };
+    const limits = { ...SEED_RATE_LIMITS, ...option };
     this.#registration = new SlidingWindowLimiter(limits.registrationPerHour, now);
     this.#authorization = new SlidingWindowLimiter(limits.authorizationPerHour, now);
     this.#token = new SlidingWindowLimiter(limits.tokenPerHour, now);

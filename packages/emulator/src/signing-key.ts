@@ -18,3 +18,11 @@ export function processSigningKey(): PrivateJwk {
   processKey ??= generateSigningKey();
   return processKey;
 }
+
+let extraKey: PrivateJwk | undefined;
+
+/** The second key a rotating JWKS publishes (see the `extraJwk` option); one per process. */
+export function processExtraKey(): PrivateJwk {
+  extraKey ??= generateSigningKey();
+  return extraKey;
+}

@@ -30,6 +30,7 @@ export class StateStore {
   readonly #pairs = new Map<string, string>();
   readonly #downScopes = new Map<string, string[]>();
   readonly #grantedScopes = new Map<string, string>();
+  readonly #codesWithoutRedirectUri = new Set<string>();
   #writes = 0;
 
   constructor(
@@ -73,6 +74,7 @@ export class StateStore {
       if (partner) this.#pairs.delete(partner);
     }
     if (name === "Grant") this.#downScopes.delete(id);
+    if (name === "AuthorizationCode") this.#codesWithoutRedirectUri.delete(id);
     this.onChange();
   }
 
@@ -121,6 +123,16 @@ export class StateStore {
       destroy: readOnly,
       revokeByGrantId: readOnly,
     };
+  }
+
+  /** Records that the authorization request of this code sent no `redirect_uri` (Polar stores None). */
+  markCodeWithoutRedirectUri(codeId: string): void {
+    this.#codesWithoutRedirectUri.add(codeId);
+  }
+
+  /** True when the code's authorization request sent no `redirect_uri`. */
+  codeHasNoRedirectUri(codeId: string): boolean {
+    return this.#codesWithoutRedirectUri.has(codeId);
   }
 
   /** Records that an access token and a refresh token were issued together (a Polar token row). */

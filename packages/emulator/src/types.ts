@@ -98,13 +98,15 @@ export interface RegisteredClientResponse extends PolarClientMetadata {
 }
 
 /**
- * `false` (no limits), the seed's hourly limits (an object overrides single ones; the default),
- * or Polar's own per-minute rules of one environment: `"polar-sandbox"` (100/min per IP, 60/min
- * per bearer token or session cookie, on every `/v1` route) or `"polar-production"` (500 / 60).
+ * Polar's own per-minute rules of one environment (`server/polar/rate_limit.py`):
+ * `"polar-sandbox"` (the default: 100/min per IP, 60/min per bearer token or session cookie,
+ * on every `/v1` route) or `"polar-production"` (500 / 60); `false` (no limits); or an object
+ * of the seed's hourly limits, which Polar's code has no counterpart for (10 / 60 / 100,
+ * overridden one by one).
  */
 export type RateLimitOption = false | Partial<RateLimits> | "polar-sandbox" | "polar-production";
 
-/** Per-hour limits; the defaults are the seed's 10 / 60 / 100. */
+/** The seed's per-hour limits (10 / 60 / 100 unless overridden); only with an object `rateLimits`. */
 export interface RateLimits {
   /** Client registrations per hour per signed-in user, or per IP when anonymous. */
   registrationPerHour: number;
@@ -124,7 +126,7 @@ export interface EmulatorOptions {
   issuer?: "polar" | "self" | (string & {});
   /** Fixture users, or a path to a JSON file holding `{ "users": [...] }`. */
   fixtures?: EmulatorFixturesInput | string;
-  /** See {@link RateLimitOption}; default: the seed's hourly limits. */
+  /** See {@link RateLimitOption}; default: `"polar-sandbox"`, Polar's per-minute rules. */
   rateLimits?: RateLimitOption;
   /**
    * Every scope this server supports: the scope a client registered without `scope` gets, what
@@ -132,6 +134,12 @@ export interface EmulatorOptions {
    * Polar adds scopes over time; set this to test against a server whose list differs.
    */
   scopes?: readonly string[];
+  /**
+   * Publishes a second RSA key in the JWKS that signs nothing, before (`"first"`) or after
+   * (`"last"`) the signing key: Polar's JWKS holds two while it rotates keys, and its id_tokens
+   * carry no `kid`, so a relying party must try every RS256 key. Default: one key.
+   */
+  extraJwk?: "first" | "last";
   /** Clients registered at start, with fixed credentials. */
   clients?: ClientRegistration[];
   /** JSON file holding registered clients, signing key, grants and tokens across restarts. */

@@ -96,7 +96,10 @@ describe("polar-emulator binary", () => {
 
 describe("parseCliArgs", () => {
   it("maps flags to startEmulator options with CLI defaults", () => {
-    expect(parseCliArgs([])).toEqual({ help: false, options: { port: 4000, host: "127.0.0.1" } });
+    expect(parseCliArgs([])).toEqual({
+      help: false,
+      options: { port: 4000, host: "127.0.0.1", rateLimits: "polar-sandbox" },
+    });
     expect(
       parseCliArgs([
         "--port",
@@ -130,7 +133,7 @@ describe("parseCliArgs", () => {
     expect(parseCliArgs(["--rate-limits", "off"])).toMatchObject({
       options: { rateLimits: false },
     });
-    expect(parseCliArgs(["--rate-limits", "seed"])).not.toHaveProperty("options.rateLimits");
+    expect(parseCliArgs(["--rate-limits", "seed"])).toMatchObject({ options: { rateLimits: {} } });
     expect(() => parseCliArgs(["--rate-limits", "hourly"])).toThrow(/--rate-limits must be/);
   });
 });

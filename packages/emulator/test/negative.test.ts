@@ -180,9 +180,51 @@ describe("codes", () => {
     expect((await redeemCode(emu, other, code)).body.error).toBe("invalid_grant");
     const code2 = await codeFor(authorizeUrl(emu, app));
     expect(
-      (await redeemCode(emu, app, code2, { redirect_uri: "http://localhost:3000/other" })).body
-        .error,
-    ).toBe("invalid_grant");
+      (await redeemCode(emu, app, code2, { redirect_uri: "http://localhost:3000/other" })).body,
+    ).toEqual({ error: "invalid_grant", error_description: "Invalid 'redirect_uri' in request." });
+  });
+
+  // Authlib 1.7.2 AuthorizationCodeGrant.validate_token_request: the code keeps the
+  // redirect_uri sent at authorize (Polar's save_authorization_code), None when omitted.
+  it("a token request without the redirect_uri sent at authorize is invalid_grant, and the code still works with it", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu);
+    const code = await codeFor(authorizeUrl(emu, app));
+    const { redirect_uri: _sent, ...form } = {
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT_URI,
+      client_id: app.client_id,
+      client_secret: app.client_secret!,
+    };
+    expect(await postForm(emu, "/v1/oauth2/token", form)).toMatchObject({
+      status: 400,
+      body: { error: "invalid_grant", error_description: "Invalid 'redirect_uri' in request." },
+    });
+    expect((await redeemCode(emu, app, code)).status).toBe(200);
+  });
+
+  it("a code requested without redirect_uri is bound to none: the token request may omit it or send another", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu, {
+      redirect_uris: [REDIRECT_URI, "https://app.example.com/callback"],
+    });
+    const withoutRedirect = () => {
+      const url = authorizeUrl(emu, app);
+      url.searchParams.delete("redirect_uri");
+      return url;
+    };
+    const omitted = await postForm(emu, "/v1/oauth2/token", {
+      grant_type: "authorization_code",
+      code: await codeFor(withoutRedirect()),
+      client_id: app.client_id,
+      client_secret: app.client_secret!,
+    });
+    expect(omitted.status).toBe(200);
+    const other = await redeemCode(emu, app, await codeFor(withoutRedirect()), {
+      redirect_uri: "https://app.example.com/callback",
+    });
+    expect(other.status).toBe(200);
   });
 
   it("a code expires after 5 minutes (injected clock)", async () => {
@@ -227,7 +269,11 @@ describe("PKCE", () => {
     const code = await codeFor(
       authorizeUrl(emu, app, { code_challenge: s256, code_challenge_method: "S256" }),
     );
-    expect((await redeemCode(emu, app, code)).body.error).toBe("invalid_grant");
+    // Authlib 1.7.2 rfc7636 validate_code_verifier.
+    expect((await redeemCode(emu, app, code)).body).toEqual({
+      error: "invalid_request",
+      error_description: "Missing 'code_verifier'",
+    });
   });
 
   it("plain (explicit or default) works with the right verifier only", async () => {
@@ -322,16 +368,81 @@ describe("client authentication at the token endpoint", () => {
     expect(viaBasic.status).toBe(200);
   });
 
-  it("an unknown client is 401 invalid_client", async () => {
+  // Authlib 1.7.2 authenticate_client.py: 400 in the body, 401 through Basic, and 401 with a
+  // Basic challenge when no method works.
+  it("an unknown client is invalid_client: 400 in the body, 401 through Basic", async () => {
     const emu = await emulator();
-    const result = await postForm(emu, "/v1/oauth2/token", {
-      grant_type: "authorization_code",
-      code: "polar_ac_x",
+    const form = { grant_type: "authorization_code", code: "polar_ac_x" };
+    const inBody = await postForm(emu, "/v1/oauth2/token", {
+      ...form,
       client_id: "polar_ci_nobody",
       client_secret: "x",
     });
-    expect(result.status).toBe(401);
-    expect(result.body.error).toBe("invalid_client");
+    expect(inBody).toMatchObject({
+      status: 400,
+      body: {
+        error: "invalid_client",
+        error_description: "The client does not exist on this server.",
+      },
+    });
+    const basic = await postForm(emu, "/v1/oauth2/token", form, {
+      authorization: `Basic ${Buffer.from("polar_ci_nobody:x").toString("base64")}`,
+    });
+    expect(basic).toMatchObject({ status: 401, body: { error: "invalid_client" } });
+  });
+
+  it("a wrong secret or another method than the registered one: 401 with Authlib's words and a Basic challenge", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu);
+    const code = await codeFor(authorizeUrl(emu, app));
+    const description =
+      "The client cannot authenticate with methods: ['client_secret_basic', 'client_secret_post', 'none']";
+    const wrong = await redeemCode(emu, { ...app, client_secret: "polar_cs_wrong" }, code);
+    expect(wrong).toMatchObject({
+      status: 401,
+      body: { error: "invalid_client", error_description: description },
+    });
+    expect(wrong.headers.get("www-authenticate")).toBe(
+      `Basic error="invalid_client", error_description="${description}"`,
+    );
+    const asBasic = await postForm(
+      emu,
+      "/v1/oauth2/token",
+      { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI },
+      {
+        authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString("base64")}`,
+      },
+    );
+    expect(asBasic).toMatchObject({ status: 401, body: { error_description: description } });
+  });
+
+  it("token errors carry Authlib's descriptions: code, refresh token, PKCE, grant type", async () => {
+    const emu = await emulator();
+    const app = await registerOk(emu);
+    expect((await redeemCode(emu, app, "polar_ac_unknown")).body).toEqual({
+      error: "invalid_grant",
+      error_description: "Invalid 'code' in request.",
+    });
+    expect((await refresh(emu, app, "polar_rt_u_unknown")).body).toEqual({
+      error: "invalid_grant",
+    });
+    const verifier = "v".repeat(43);
+    const challenge = createHash("sha256").update(verifier).digest("base64url");
+    const code = await codeFor(
+      authorizeUrl(emu, app, { code_challenge: challenge, code_challenge_method: "S256" }),
+    );
+    expect((await redeemCode(emu, app, code, { code_verifier: "w".repeat(43) })).body).toEqual({
+      error: "invalid_grant",
+      error_description: "Code challenge failed.",
+    });
+    const unsupported = await postForm(emu, "/v1/oauth2/token", { grant_type: "password" });
+    expect(unsupported).toMatchObject({
+      status: 400,
+      body: {
+        error: "unsupported_grant_type",
+        error_description: "grant_type=password is not supported",
+      },
+    });
   });
 
   it("an unsupported grant type is rejected", async () => {
@@ -371,7 +482,7 @@ describe("revoke and introspect", () => {
     );
   });
 
-  it("token_type_hint=access_token revokes only the access token, like Polar", async () => {
+  it("token_type_hint=access_token also ends the refresh token (Authlib 1.7.2 is_revoked: either revoked_at)", async () => {
     const emu = await emulator();
     const app = await registerOk(emu);
     const tokens = (await redeemCode(emu, app, await codeFor(authorizeUrl(emu, app)))).body;
@@ -382,7 +493,10 @@ describe("revoke and introspect", () => {
       client_secret: app.client_secret!,
     });
     expect((await userinfo(emu, String(tokens.access_token))).status).toBe(401);
-    expect((await refresh(emu, app, String(tokens.refresh_token))).status).toBe(200);
+    expect(await refresh(emu, app, String(tokens.refresh_token))).toMatchObject({
+      status: 400,
+      body: { error: "invalid_grant" },
+    });
   });
 
   it("another client's token is not revoked (400 invalid_grant, Authlib's RFC 7009 check_client) and introspects as inactive", async () => {

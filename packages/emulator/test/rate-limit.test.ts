@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  completeAuthorization,
-  DEFAULT_RATE_LIMITS,
-  POLAR_SERVER_RATE_LIMITS,
-} from "../src/index.js";
+import { completeAuthorization, POLAR_SERVER_RATE_LIMITS, SEED_RATE_LIMITS } from "../src/index.js";
 import {
   authorizeUrl,
   emulator,
@@ -16,9 +12,23 @@ import {
 
 const app = { client_name: "App", redirect_uris: [REDIRECT_URI] };
 
-describe("rate limits (on by default, the seed's numbers)", () => {
-  it("defaults are 10 registrations, 60 authorizations, 100 token requests per hour", () => {
-    expect(DEFAULT_RATE_LIMITS).toEqual({
+describe("rate limits by default: Polar sandbox's (server/polar/rate_limit.py)", () => {
+  it("20 registrations a minute from one address succeed; the 101st /v1 request of the minute is an empty 429", async () => {
+    const emu = await emulator();
+    for (let i = 0; i < 20; i++) expect((await register(emu, app)).status).toBe(201);
+    const anonymous = () => fetch(`${emu.url}/v1/oauth2/userinfo`);
+    for (let i = 0; i < 80; i++) expect((await anonymous()).status).toBe(401);
+    const limited = await anonymous();
+    expect(limited.status).toBe(429);
+    expect(await limited.text()).toBe("");
+    expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect(emu.stats().rateLimited).toBe(1);
+  });
+});
+
+describe("rate limits: the seed's hourly ones, when rateLimits is an object", () => {
+  it("are 10 registrations, 60 authorizations, 100 token requests per hour", () => {
+    expect(SEED_RATE_LIMITS).toEqual({
       registrationPerHour: 10,
       authorizationPerHour: 60,
       tokenPerHour: 100,
@@ -26,7 +36,7 @@ describe("rate limits (on by default, the seed's numbers)", () => {
   });
 
   it("the 11th registration in an hour is 429 with Retry-After and an empty body, like Polar", async () => {
-    const emu = await emulator();
+    const emu = await emulator({ rateLimits: {} });
     for (let i = 0; i < 10; i++) expect((await register(emu, app)).status).toBe(201);
     const limited = await register(emu, app);
     expect(limited.status).toBe(429);

@@ -21,11 +21,15 @@ const config = await client.discovery(
   { execute: [client.allowInsecureRequests] },
 );
 const verifier = client.randomPKCECodeVerifier();
+// Send a nonce: Polar's id_token always has one, `null` when none was sent, which
+// openid-client refuses ('unexpected ID Token "nonce" claim value').
+const nonce = client.randomNonce();
 const authorizationUrl = client.buildAuthorizationUrl(config, {
   redirect_uri: "http://localhost:3000/auth/callback",
   scope: "openid email",
   code_challenge: await client.calculatePKCECodeChallenge(verifier),
   code_challenge_method: "S256",
+  nonce,
   sub_type: "user",
 });
 
@@ -34,6 +38,7 @@ const { redirectTo } = await completeAuthorization(authorizationUrl, { user: "al
 
 const tokens = await client.authorizationCodeGrant(config, redirectTo, {
   pkceCodeVerifier: verifier,
+  expectedNonce: nonce,
 });
 assert.equal(tokens.claims()?.email, "alice@example.com");
 assert.match(tokens.access_token, /^polar_at_u_/);

@@ -115,7 +115,7 @@ export const HOSTILE_CASES: HostileCase[] = [
     failure: "id_token_invalid",
     detail: 'OAUTH_INVALID_RESPONSE: JWT "sub" (subject) claim missing',
   },
-  // id_token signatures (enableNonRepudiationChecks)
+  // id_token signatures (core flow/id-token-signature.ts)
   {
     name: "id_token with alg none",
     misbehaviour: { idTokenSigning: "none" },
@@ -126,20 +126,25 @@ export const HOSTILE_CASES: HostileCase[] = [
     name: "id_token with a bad signature",
     misbehaviour: { idTokenSigning: "bad-signature" },
     failure: "id_token_invalid",
-    detail: "OAUTH_INVALID_RESPONSE: JWT signature verification failed",
+    detail: "id_token: the signature verifies with none of the JWKS's 1 RS256 key(s)",
   },
   {
     name: "id_token signed with an unknown kid",
     misbehaviour: { idTokenSigning: "unknown-kid" },
     failure: "id_token_invalid",
-    detail:
-      "OAUTH_KEY_SELECTION_FAILED: error when selecting a JWT verification key, no applicable keys found",
+    detail: "id_token: no RS256 key in the JWKS has its kid",
   },
   {
     name: "id_token signed by another key under Polar's kid",
     misbehaviour: { idTokenSigning: "attacker-key-same-kid" },
     failure: "id_token_invalid",
-    detail: "OAUTH_INVALID_RESPONSE: JWT signature verification failed",
+    detail: "id_token: the signature verifies with none of the JWKS's 1 RS256 key(s)",
+  },
+  {
+    name: "id_token without kid (as Polar's), JWKS of two keys, signed by neither",
+    misbehaviour: { idTokenSigning: "no-kid-unknown-key" },
+    failure: "id_token_invalid",
+    detail: "id_token: the signature verifies with none of the JWKS's 2 RS256 key(s)",
   },
   {
     name: "id_token HS256-signed with Polar's public key (alg confusion)",
@@ -160,7 +165,7 @@ export const HOSTILE_CASES: HostileCase[] = [
     name: "JWKS endpoint answering 500",
     misbehaviour: { jwks: { status: 500, body: "oops" } },
     failure: "token_exchange_failed",
-    detail: "OAUTH_RESPONSE_IS_NOT_CONFORM (500 from /.well-known/jwks.json)",
+    detail: "JWKS: HTTP 500 from /.well-known/jwks.json",
   },
   // authorization response (RFC 9700 4.4, 4.7; RFC 9207)
   {

@@ -36,6 +36,8 @@ export type Signing =
   | "bad-signature"
   | "unknown-kid"
   | "attacker-key-same-kid"
+  /** No `kid` (as Polar's), signed by a key that is neither of the JWKS's two (a rotation). */
+  | "no-kid-unknown-key"
   | "hs256-with-public-key"
   /** RS256's key, signing PS256; its JWKS entry then names no `alg` (optional in a JWK). */
   | "ps256";
@@ -127,7 +129,13 @@ const keys = (async () => {
   const attacker = await jose.generateKeyPair("RS256", { extractable: true });
   const jwk = { ...(await jose.exportJWK(main.publicKey)), kid: "hostile-key-1", alg: "RS256" };
   const spki = await jose.exportSPKI(main.publicKey);
-  return { main, attacker, jwk, spki };
+  const previous = await jose.generateKeyPair("RS256", { extractable: true });
+  const previousJwk = {
+    ...(await jose.exportJWK(previous.publicKey)),
+    kid: "hostile-key-0",
+    alg: "RS256",
+  };
+  return { main, attacker, jwk, spki, previousJwk };
 })();
 
 /** Random token material in Polar's shape (prefix + alphanumerics). */
@@ -147,7 +155,7 @@ export async function startHostilePolar(
   options: { clientSecret?: string; tokenPrefix?: string } = {},
 ): Promise<HostilePolar> {
   clearDiscoveryCache();
-  const { main, attacker, jwk, spki } = await keys;
+  const { main, attacker, jwk, spki, previousJwk } = await keys;
   const clientId = polarToken("polar_ci_");
   const clientSecret = options.clientSecret ?? polarToken("polar_cs_");
   const prefix = options.tokenPrefix ?? "";
@@ -241,6 +249,8 @@ export async function startHostilePolar(
         return jwt(attacker.privateKey, { alg: "RS256", kid: "attacker-key" });
       case "attacker-key-same-kid":
         return jwt(attacker.privateKey, { alg: "RS256", kid: jwk.kid });
+      case "no-kid-unknown-key":
+        return jwt(attacker.privateKey, { typ: "JWT", alg: "RS256" });
       case "hs256-with-public-key":
         return jwt(new TextEncoder().encode(spki), { alg: "HS256", kid: jwk.kid });
       case "ps256":
@@ -374,6 +384,14 @@ export async function startHostilePolar(
         if (m.idTokenSigning === "ps256") {
           const { alg: _alg, ...anyAlg } = jwk;
           return sendJson(res, 200, { keys: [{ ...anyAlg, use: "sig" }] });
+        }
+        if (m.idTokenSigning === "no-kid-unknown-key") {
+          return sendJson(res, 200, {
+            keys: [
+              { ...previousJwk, use: "sig" },
+              { ...jwk, use: "sig" },
+            ],
+          });
         }
         return sendJson(res, 200, { keys: [{ ...jwk, use: "sig" }] });
       case "GET /oauth2/authorize":

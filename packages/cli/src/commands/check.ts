@@ -86,6 +86,7 @@ export async function check(options: CheckOptions, run: RunContext): Promise<Exi
     output.ok(
       `Polar client ${config.clientId} (${environment}) accepts redirect URI ${config.redirectUri} with ${config.authMethod}: ${how}.`,
     );
+    if (result.unverified) output.line(`Not checked: ${result.unverified}`);
     if (output.json) {
       output.printJson({
         ok: true,
@@ -96,6 +97,7 @@ export async function check(options: CheckOptions, run: RunContext): Promise<Exi
         authMethod: config.authMethod,
         method: result.method,
         registeredRedirectUris: result.registeredRedirectUris,
+        unverified: result.unverified,
       });
     }
     return EXIT.OK;

@@ -4,6 +4,7 @@ import type { AuthRequest, AuthResponse } from "../http/types.js";
 import { normaliseAppData } from "../session/app-data.js";
 import type { PolarUser, SessionData } from "../session/data.js";
 import { type FlowContext, redirect } from "./context.js";
+import { verifyIdTokenSignature } from "./id-token-signature.js";
 import { PolarLoginError, toLoginError } from "./login-error.js";
 import type { PolarLogin } from "./options.js";
 import { resolveOrganization } from "./organization.js";
@@ -15,7 +16,8 @@ export const MAX_SESSION_COOKIE_BYTES = 4000;
 /**
  * `GET <redirect URI path>`: finishes a sign-in. Finds this attempt's transaction cookie by
  * `state`, refuses replays, lets openid-client check the authorization response and exchange
- * the code (PKCE verifier, state, nonce; id_token signature, iss, aud, exp), learns the chosen
+ * the code (PKCE verifier, state, nonce; id_token iss, aud, exp), verifies the id_token's
+ * signature against every RS256 key of the JWKS (`id-token-signature.ts`), learns the chosen
  * organization of an organization sign-in (once, here), then issues a brand-new session
  * cookie (no fixation) and clears the transaction. The `redirect_uri` sent
  * is always the configured one, never one built from the request's Host.
@@ -76,6 +78,13 @@ export async function completeLogin(
       throw issuerMismatch(error) ?? error;
     });
 
+  if (tokens.id_token) {
+    await verifyIdTokenSignature(configuration, tokens.id_token, {
+      fetch: flow.options.fetch,
+      timeoutMs: flow.config.timeoutMs,
+      now: flow.now,
+    });
+  }
   const claims = tokens.claims();
   const user = await identify(flow, configuration, tokens.access_token, claims);
   const now = Math.floor(flow.now() / 1000);

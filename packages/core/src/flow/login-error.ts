@@ -135,6 +135,13 @@ export function toLoginError(error: unknown, step?: string): PolarLoginError {
       retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
     });
   }
+  if (error instanceof oidc.WWWAuthenticateChallengeError) {
+    // Polar (Authlib) adds a Basic challenge to a 401 invalid_client.
+    const code = safeToken(error.cause[0]?.parameters.error ?? "unknown");
+    return new PolarLoginError("token_exchange_failed", {
+      detail: `${where}${endpointOf(error.response)} ${error.status} error=${code}`,
+    });
+  }
   if (error instanceof oidc.ResponseBodyError) {
     return new PolarLoginError("token_exchange_failed", {
       detail: `${where}${endpointOf(response)} ${error.status} error=${safeToken(error.error)}`,

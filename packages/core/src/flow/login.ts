@@ -7,7 +7,20 @@ import { toPolarSession } from "../session/data.js";
 import { type FlowContext, redirect } from "./context.js";
 import { safeReturnTo } from "./return-to.js";
 
-const PROMPTS = new Set(["login", "consent", "none"]);
+/**
+ * The `prompt` values passed on to Polar. Not `none`: Polar never signs in silently. Signed out
+ * it answers `login_required`, without a remembered consent `consent_required`, and with one it
+ * shows its consent page (Authlib 1.7.2 leaves `grant.prompt` unset for `none`; Polar's
+ * `_validate_scope_consent` skips consent only when no prompt is sent). Without a prompt, Polar
+ * skips its pages for a signed-in user who already consented: as silent as it gets.
+ */
+const PROMPTS = new Set(["login", "consent"]);
+
+/* What the kit logs (once per `createPolarAuth`) when `/auth/login?prompt=none` is asked for. */
+const PROMPT_NONE_WARNING =
+  "/auth/login?prompt=none: Polar has no silent sign-in (prompt=none shows its consent page to a user who already consented, and answers login_required or consent_required otherwise), so the kit sends no prompt: a user signed in at Polar who already consented comes straight back; anyone else sees Polar's pages.";
+
+const warnedPromptNone = new WeakSet<FlowContext>();
 
 /**
  * `GET /auth/login?returnTo=/path[&scope=orders:read]`: starts a sign-in. Fresh `state`, `nonce` (with `openid`)
@@ -16,7 +29,8 @@ const PROMPTS = new Set(["login", "consent", "none"]);
  * the checks go into a sealed per-attempt cookie and the browser goes to Polar. A user who is
  * already signed in goes straight to `returnTo` (unless `prompt` asks Polar again, or `scope`
  * asks for Polar scopes the session was not granted: incremental authorization adds them to
- * the configured ones).
+ * the configured ones). `prompt=none` is dropped with a warning: Polar has no silent sign-in
+ * (see `PROMPTS`).
  */
 export async function beginLogin(
   flow: FlowContext,
@@ -26,7 +40,12 @@ export async function beginLogin(
   const returnTo =
     safeReturnTo(query.get("returnTo"), flow.appOrigin) ??
     `${flow.appOrigin}${flow.options.afterLoginPath ?? "/"}`;
-  const prompt = query.get("prompt");
+  let prompt = query.get("prompt");
+  if (prompt === "none") {
+    if (!warnedPromptNone.has(flow)) flow.logger.warn(PROMPT_NONE_WARNING);
+    warnedPromptNone.add(flow);
+    prompt = null;
+  }
   // Incremental authorization: `scope` asks for Polar scopes on top of the configured ones
   // (the link `requireScopes` offers). Anything Polar does not know is dropped.
   const extra = parseScopes(query.get("scope") ?? "").filter(

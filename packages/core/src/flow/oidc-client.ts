@@ -12,8 +12,9 @@ export interface OidcClientOptions {
 /**
  * Lazily builds one openid-client `Configuration` per process for this Polar client: server
  * metadata (shipped for Polar, discovered once for a custom URL), the registered token
- * endpoint auth method, the timeout, id_token signature verification against the JWKS
- * (openid-client skips it by default), and plain http only for a local server (the emulator).
+ * endpoint auth method, the timeout, and plain http only for a local server (the emulator).
+ * The id_token's signature is verified by `id-token-signature.ts`: openid-client's own check
+ * needs a `kid` once the JWKS holds two keys, and Polar's id_tokens have none.
  * A failed build is not cached: the next call tries again.
  */
 export function createOidcClient(
@@ -52,7 +53,6 @@ async function build(config: PolarConfig, options: OidcClientOptions): Promise<o
   configuration.timeout = config.timeoutMs / 1000;
   if (options.fetch) configuration[oidc.customFetch] = options.fetch as oidc.CustomFetch;
   if (usesLocalHttp(config.server.url, metadata)) oidc.allowInsecureRequests(configuration);
-  oidc.enableNonRepudiationChecks(configuration);
   return configuration;
 }
 

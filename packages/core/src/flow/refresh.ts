@@ -183,6 +183,16 @@ function toRefreshError(error: unknown): PolarError {
       code,
     );
   }
+  if (error instanceof oidc.WWWAuthenticateChallengeError) {
+    // Polar (Authlib) adds a Basic challenge to a 401 invalid_client.
+    const code = safeToken(error.cause[0]?.parameters.error ?? "unknown");
+    return new PolarApiError(
+      "token refresh",
+      error.status,
+      `Token refresh failed with ${error.status} ${code}.`,
+      code,
+    );
+  }
   if (error instanceof Error) {
     const cause = (error as { cause?: { name?: string; status?: number; headers?: Headers } })
       .cause;

@@ -30,10 +30,12 @@ export function isPythonPrivateIPv4(host: string): boolean {
 }
 
 /**
- * Whether Polar's server would register this redirect URI: an absolute URL without fragment,
- * plain http only for `localhost`, `*.localhost` and private IPv4 hosts; userinfo and http in
- * any environment pass. The kit's {@link validateRedirectUri} is stricter on purpose; the CLI
- * uses this to say when it refuses what Polar would accept.
+ * Whether Polar's server would register this redirect URI: an absolute URL with a host and
+ * without fragment (Authlib 1.7.2's `is_valid_url(uri, fragments_allowed=False)`, so
+ * `com.example.app:/cb` is refused), plain http only for `localhost`, `*.localhost` and
+ * private IPv4 hosts (Polar's `URIOrLocalhost`); userinfo and http in any environment pass.
+ * The kit's {@link validateRedirectUri} is stricter on purpose; the CLI uses this to say when
+ * it refuses what Polar would accept.
  */
 export function polarAcceptsRedirectUri(uri: string): boolean {
   let url: URL;
@@ -42,7 +44,8 @@ export function polarAcceptsRedirectUri(uri: string): boolean {
   } catch {
     return false;
   }
-  if (uri.includes("#") || UNUSABLE_SCHEMES.has(url.protocol)) return false;
+  // urlparse reads `…/cb#` as an empty fragment, which Authlib lets through.
+  if (url.hash !== "" || url.hostname === "" || UNUSABLE_SCHEMES.has(url.protocol)) return false;
   if (url.protocol !== "http:") return true;
   const host = url.hostname;
   return host === "localhost" || host.endsWith(".localhost") || isPythonPrivateIPv4(host);

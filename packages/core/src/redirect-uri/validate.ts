@@ -22,9 +22,10 @@ export function isLocalHttpHost(hostname: string): boolean {
 }
 
 /**
- * Applies Polar's redirect-URI rules: https (or a custom app scheme such as `myapp://cb`);
- * http only for localhost, `*.localhost`, 127.0.0.1 and private IPv4, and never in production;
- * no fragment, no userinfo, no wildcard, and (the kit's own rule) no query: openid-client sends
+ * Applies Polar's redirect-URI rules: https (or a custom app scheme with a host, such as
+ * `myapp://cb`: Polar refuses `com.example.app:/cb`); http only for localhost, `*.localhost`,
+ * 127.0.0.1 and private IPv4, and never in production; no fragment, no userinfo, no wildcard,
+ * and (the kit's own rule) no query: openid-client sends
  * the token request's `redirect_uri` without its query, which Polar (Authlib compares the
  * string exactly) refuses with `invalid_grant`.
  */
@@ -63,6 +64,12 @@ export function validateRedirectUri(uri: string, environment: Environment): Redi
   }
   if (FORBIDDEN_SCHEMES.has(url.protocol)) {
     return fail(`the ${url.protocol} scheme cannot receive a redirect.`, "Use an https URL.");
+  }
+  if (url.hostname === "") {
+    return fail(
+      `it has no host, and Polar refuses a redirect URI without one (400 invalid_client_metadata, "Invalid claim: 'redirect_uris'": Authlib's is_valid_url wants a host).`,
+      `Give the custom scheme a host: ${url.protocol}//${url.pathname.replace(/^\/+/, "") || "callback"}, or use an https URL.`,
+    );
   }
   if (url.protocol === "http:") {
     if (environment === "production") {

@@ -45,7 +45,9 @@ function hostedMetadata(apiUrl: string, browserUrl: string): Readonly<PolarServe
     registration_endpoint: `${apiUrl}/v1/oauth2/register`,
     jwks_uri: `${apiUrl}/.well-known/jwks.json`,
     response_types_supported: ["code"],
-    grant_types_supported: ["authorization_code", "refresh_token"],
+    // Polar's WebGrant (server/polar/oauth2/grants/web.py), for its own dashboard; a client
+    // cannot register it (schemas.py allows authorization_code and refresh_token only).
+    grant_types_supported: ["authorization_code", "refresh_token", "web"],
     code_challenge_methods_supported: ["S256", "plain"],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
     id_token_signing_alg_values_supported: ["RS256"],

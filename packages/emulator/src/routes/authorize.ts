@@ -1,14 +1,17 @@
 import { createHash } from "node:crypto";
 import type { KoaContext, KoaNext } from "oidc-provider";
+import { webSessionUser } from "../api-caller.js";
 import { checkClientAndRedirect } from "../authorize-checks.js";
 import type { EmulatorEnv } from "../emulator-env.js";
 import { renderErrorPage } from "../pages/error.js";
-import { PAGE_CSP, ROUTES } from "../provider.js";
+import { consentCovers, PAGE_CSP, ROUTES } from "../provider.js";
+import { REDIRECT_URI_OMITTED, recordCodeRedirectUri } from "../redirect-uri-binding.js";
 import { isSupportedScope, splitScope } from "../scopes.js";
 import { sendRateLimitedPage } from "./rate-limited.js";
 
 /**
- * Applies Polar's request defaults before oidc-provider sees the request: response_mode is ignored, an omitted redirect_uri
+ * Applies Polar's request defaults before oidc-provider sees the request: response_mode and
+ * max_age are ignored, an omitted redirect_uri
  * means the first registered one, an omitted scope means the client's registered scope, and
  * supported scopes the client did not register are dropped (unknown ones stay, to be rejected).
  */
@@ -18,8 +21,16 @@ function applyPolarDefaults(
 ): void {
   // Polar only answers in the query (response_modes_supported: ["query"]); other modes are ignored.
   query.delete("response_mode");
+  // Nothing in Polar or Authlib 1.7.2 reads max_age: a remembered session is never too old.
+  query.delete("max_age");
+  // Authlib redirects to the first registered URI, but the code is bound to none
+  // (redirect-uri-binding.ts): the token request may then send any or none.
+  query.delete(REDIRECT_URI_OMITTED);
   const firstRedirect = registered.redirect_uris[0];
-  if (!query.has("redirect_uri") && firstRedirect) query.set("redirect_uri", firstRedirect);
+  if (!query.has("redirect_uri") && firstRedirect) {
+    query.set("redirect_uri", firstRedirect);
+    query.set(REDIRECT_URI_OMITTED, "1");
+  }
   const allowed = new Set(splitScope(registered.scope));
   const requested = query.get("scope");
   if (requested === null) {
@@ -29,6 +40,29 @@ function applyPolarDefaults(
       (scope) => allowed.has(scope) || !isSupportedScope(scope),
     );
     query.set("scope", kept.join(" "));
+  }
+}
+
+/**
+ * `prompt=none` as Polar answers it. Signed out → `login_required`, no remembered consent for
+ * the scope → `consent_required` (both redirects, left to oidc-provider). Signed in *with*
+ * consent → the consent page: Authlib 1.7.2's `validate_request_prompt` /
+ * `_guess_prompt_value` (`authlib/oidc/core/grants/util.py`) leave `grant.prompt` unset for
+ * `none`, and Polar's `_validate_scope_consent` sets it to "none" only when no prompt was sent,
+ * so its authorize endpoint answers the consent data. oidc-provider would issue a code
+ * silently; asking it for `prompt=consent` shows the page instead (the picker too, for an
+ * organization sign-in). Silent sign-in never works at Polar.
+ */
+async function promptNoneAsPolar(
+  ctx: KoaContext,
+  env: EmulatorEnv,
+  query: URLSearchParams,
+  clientId: string,
+): Promise<void> {
+  if (query.get("prompt") !== "none") return;
+  const user = await webSessionUser(ctx, env);
+  if (user && consentCovers(env.store, user.id, clientId, query.get("scope"))) {
+    query.set("prompt", "consent");
   }
 }
 
@@ -114,8 +148,10 @@ export async function handleAuthorize(
   if (!decision.allowed)
     return sendRateLimitedPage(ctx, env, decision, "authorization requests per client");
   applyPolarDefaults(query, client.metadata);
+  await promptNoneAsPolar(ctx, env, query, client.clientId);
   plainChallengeToS256(query);
   ctx.querystring = query.toString();
   await next();
+  recordCodeRedirectUri(ctx, env);
   stripIssuerFromRedirect(ctx, env);
 }

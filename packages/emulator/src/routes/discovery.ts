@@ -28,7 +28,9 @@ export function discoveryDocument(
     scopes_supported: [...scopes],
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
-    grant_types_supported: ["authorization_code", "refresh_token"],
+    // Polar's WebGrant (server/polar/oauth2/grants/web.py), for its own dashboard; a client
+    // cannot register it (schemas.py allows authorization_code and refresh_token only).
+    grant_types_supported: ["authorization_code", "refresh_token", "web"],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
     service_documentation: "https://polar.sh/docs",
     revocation_endpoint: `${origin}${ROUTES.revocation}`,

@@ -1,5 +1,5 @@
 import type { KoaContext } from "oidc-provider";
-import { authenticateConfidentialClient } from "../client-auth.js";
+import { authenticateClient, CONFIDENTIAL_METHODS, sendClientAuthError } from "../client-auth.js";
 import type { ClientRecord } from "../client-registry.js";
 import type { EmulatorEnv } from "../emulator-env.js";
 import {
@@ -12,8 +12,9 @@ import {
 } from "../http-utils.js";
 
 /**
- * The shared front of revoke and introspect: POST only, form body, confidential client auth.
- * Answers the error itself and returns undefined when the request cannot proceed.
+ * The shared front of revoke and introspect: POST only, form body, confidential client auth
+ * as Authlib 1.7.2 does it (`client-auth.ts`), then its `check_params`. Answers the error
+ * itself and returns undefined when the request cannot proceed.
  */
 export async function acceptClientForm(
   ctx: KoaContext,
@@ -36,26 +37,20 @@ export async function acceptClientForm(
     return undefined;
   }
   const form = parseForm(body);
-  const auth = authenticateConfidentialClient(ctx, form, env.clients);
+  const auth = authenticateClient(ctx, form, env.clients, CONFIDENTIAL_METHODS, "other");
   if (!auth.ok) {
-    // RFC 6749 §5.2: a challenge only when the client tried the Authorization header.
-    if (auth.status === 401 && ctx.get("authorization"))
-      ctx.set("WWW-Authenticate", 'Basic realm="polar-emulator", error="invalid_client"');
-    sendOAuthError(ctx, auth.status, auth.error, auth.description);
+    sendClientAuthError(ctx, auth);
+    return undefined;
+  }
+  // Authlib 1.7.2 rfc7009/rfc7662 check_params: no description on either error.
+  if (form.token === undefined) {
+    sendJson(ctx, 400, { error: "invalid_request" });
     return undefined;
   }
   const hint = form.token_type_hint;
-  if (hint !== undefined && hint !== "access_token" && hint !== "refresh_token") {
-    sendOAuthError(
-      ctx,
-      400,
-      "unsupported_token_type",
-      `token_type_hint "${hint}" is not supported.`,
-    );
-    return undefined;
-  }
-  if (!form.token) {
-    sendOAuthError(ctx, 400, "invalid_request", "Missing required parameter: token.");
+  if (hint && hint !== "access_token" && hint !== "refresh_token") {
+    // UnsupportedTokenTypeError is a ForbiddenError: 401.
+    sendJson(ctx, 401, { error: "unsupported_token_type" });
     return undefined;
   }
   return { form, client: auth.client };

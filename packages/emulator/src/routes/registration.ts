@@ -201,7 +201,8 @@ function positiveInt(raw: string | string[] | undefined, fallback: number): numb
 }
 
 /**
- * GET /v1/oauth2/?page=&limit=: the signed-in user's clients, newest first, limit ≤ 100.
+ * GET /v1/oauth2/?page=&limit=: the signed-in user's clients, newest first; a limit above 100
+ * is capped at 100, as Polar's `get_pagination_params` (`server/polar/kit/pagination.py`) does.
  * Polar's `AuthorizeWebUserRead`: a web session only; an API token → 403 `NotPermitted`,
  * no credential (or a registration token, which is anonymous) → 401 `Unauthorized`.
  */
@@ -217,7 +218,9 @@ export async function handleList(ctx: KoaContext, env: EmulatorEnv): Promise<voi
   if (caller.kind !== "web_session") return sendUnauthorized(ctx);
   const owner = caller.user;
   const page = positiveInt(ctx.query.page, 1);
-  const limit = positiveInt(ctx.query.limit, 10);
+  // kit/pagination.py get_pagination_params: limit > 0, then min(API_PAGINATION_MAX_LIMIT, limit).
+  const requestedLimit = positiveInt(ctx.query.limit, 10);
+  const limit = requestedLimit === undefined ? undefined : Math.min(100, requestedLimit);
   const detail = [];
   if (page === undefined || page < 1) {
     detail.push({
@@ -227,11 +230,11 @@ export async function handleList(ctx: KoaContext, env: EmulatorEnv): Promise<voi
       input: ctx.query.page,
     });
   }
-  if (limit === undefined || limit < 1 || limit > 100) {
+  if (limit === undefined || limit < 1) {
     detail.push({
-      type: "less_than_equal",
+      type: "greater_than",
       loc: ["query", "limit"],
-      msg: "Input should be an integer between 1 and 100",
+      msg: "Input should be greater than 0",
       input: ctx.query.limit,
     });
   }
