@@ -8,20 +8,12 @@ import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsealWith } from "../security/support/seals.js";
 import { type Cluster, startCluster } from "../support/cluster.js";
+import { eventually } from "../support/eventually.js";
 import { signIn, TEST_SESSION_SECRET, TestBrowser } from "../support/kit.js";
 import { redisServerAvailable, startRedisServer, type TestRedis } from "../support/redis-server.js";
 
 const JSON_ACCEPT = { accept: "application/json" };
 const everyInstance = [0, 1, 2];
-
-/** Polls until `check` holds (a wait, never a timing assertion); fails after 15 s. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe.runIf(redisServerAvailable())(
   "logout with Redis in trouble, three instances (Express, Koa, Express)",

@@ -4,19 +4,11 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsealWith } from "../security/support/seals.js";
 import { type Cluster, startCluster } from "../support/cluster.js";
+import { eventually } from "../support/eventually.js";
 import { signIn, TEST_SESSION_SECRET, TestBrowser } from "../support/kit.js";
 import { redisServerAvailable, startRedisServer, type TestRedis } from "../support/redis-server.js";
 
 const JSON_ACCEPT = { accept: "application/json" };
-
-/** Polls until `check` holds (a wait, never a timing assertion); fails after 15 s. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** GET `path` on one instance directly, with the cookies `browser` holds for the proxy. */
 function direct(cluster: Cluster, index: number, browser: TestBrowser, path: string) {

@@ -19,18 +19,7 @@ export function registerRedirectUriCommand(
 ): string {
   const uris = [...registeredRedirectUris.filter((uri) => uri !== config.redirectUri)];
   uris.push(config.redirectUri);
-  return [
-    "polar-oauth",
-    "bootstrap",
-    "--env",
-    config.environment,
-    "--server",
-    serverSetting(config.server),
-    ...uris.flatMap((uri) => ["--redirect-uri", uri]),
-    "--apply",
-  ]
-    .map(shellArgument)
-    .join(" ");
+  return bootstrapCommand(config, ...uris.flatMap((uri) => ["--redirect-uri", uri]), "--apply");
 }
 
 /**
@@ -41,21 +30,23 @@ export function registerRedirectUriCommand(
 export function registerNewClientCommand(
   config: Pick<PolarConfig, "environment" | "server" | "redirectUri">,
 ): string {
-  return [
-    "polar-oauth",
-    "bootstrap",
-    "--env",
-    config.environment,
-    "--server",
-    serverSetting(config.server),
+  return bootstrapCommand(
+    config,
     "--force-new",
     "--name",
     "My app",
     "--redirect-uri",
     config.redirectUri,
-  ]
-    .map(shellArgument)
-    .join(" ");
+  );
+}
+
+/** `polar-oauth bootstrap --env … --server … <args>`, each argument quoted for the shell. */
+function bootstrapCommand(
+  config: Pick<PolarConfig, "environment" | "server">,
+  ...args: string[]
+): string {
+  const env = ["--env", config.environment, "--server", serverSetting(config.server)];
+  return ["polar-oauth", "bootstrap", ...env, ...args].map(shellArgument).join(" ");
 }
 
 /**

@@ -7,21 +7,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { PolarStoreUnavailableError } from "@polar-oauth/core";
 import { createClient, type RedisClientType } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../../../test/support/eventually.js";
 import {
   redisServerAvailable,
   startRedisServer,
   type TestRedis,
 } from "../../../test/support/redis-server.js";
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from "../src/index.js";
-
-/** Polls `check` until it holds (a wait, not a timing assertion); fails after 10 s. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await sleep(5);
-  }
-}
 
 const checked = (store: RedisStore, sid: string) => {
   try {
