@@ -80,9 +80,9 @@ async function main(): Promise<void> {
     ...command.options,
     log: (line) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
   });
-  process.stdout.write(banner(emulator, command.options.rateLimits));
-  if (!emulator.bound.loopback) process.stderr.write(exposedWarning(emulator.bound.address));
-
+  // The signal handlers go first: the banner tells a supervisor the emulator is up, and a
+  // SIGTERM that arrived before them would kill it without closing (stdout to a pipe is
+  // synchronous, so the banner can be read before the next line runs).
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -98,6 +98,9 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+
+  process.stdout.write(banner(emulator, command.options.rateLimits));
+  if (!emulator.bound.loopback) process.stderr.write(exposedWarning(emulator.bound.address));
 }
 
 main().catch((error: unknown) => {
