@@ -24,6 +24,8 @@ export interface Cluster {
   config: PolarConfig;
   /** Moves every instance's clock (ms), e.g. past the access token's expiry. */
   advanceClock(ms: number): void;
+  /** Stops every instance's clock where it is (only `advanceClock` moves it then). */
+  freezeClock(): void;
   close(): Promise<void>;
 }
 
@@ -42,7 +44,8 @@ export async function startCluster(options: {
   storeOptions?: Partial<RedisStoreOptions>;
 }): Promise<Cluster> {
   let offsetMs = 0;
-  const now = () => Date.now() + offsetMs;
+  let frozenAt: number | undefined;
+  const now = () => (frozenAt ?? Date.now()) + offsetMs;
   const servers: Server[] = [];
   const listen = async (server: Server) => {
     server.listen(0, "127.0.0.1");
@@ -124,6 +127,9 @@ export async function startCluster(options: {
     url,
     instances,
     config,
+    freezeClock() {
+      frozenAt ??= Date.now();
+    },
     advanceClock(ms) {
       offsetMs += ms;
     },

@@ -1,7 +1,13 @@
 import { chmod, lstat, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { MalformedDotenvError, mergeDotenv, parseDotenv, writeDotenvFile } from "../src/index.js";
+import {
+  dotenvValue,
+  MalformedDotenvError,
+  mergeDotenv,
+  parseDotenv,
+  writeDotenvFile,
+} from "../src/index.js";
 import { tempDir } from "./support.js";
 
 describe("mergeDotenv", () => {
@@ -51,6 +57,21 @@ describe("mergeDotenv", () => {
     } catch (error) {
       expect((error as Error).message).toBe("line 2 is not KEY=VALUE, a comment or blank");
     }
+  });
+});
+
+describe("dotenvValue and '$'", () => {
+  // Docker Compose interpolates bare and double-quoted values (`$$` becomes `$`), so a '$'
+  // that dotenv-expand leaves alone is still written only single-quoted.
+  test("a value with '$' is single-quoted, never bare", () => {
+    expect(dotenvValue("x$$")).toBe("'x$$'");
+    expect(dotenvValue("price$5")).toBe("'price$5'");
+    expect(parseDotenv(mergeDotenv("", [["V", "x$$"]]))).toEqual({ V: "x$$" });
+  });
+
+  test("a value with '$' that cannot be single-quoted (it holds a ') is refused, never double-quoted", () => {
+    expect(() => dotenvValue("it's $5", "V")).toThrow(/Refusing to write V/);
+    expect(dotenvValue("it's 5")).toBe('"it\'s 5"');
   });
 });
 

@@ -13,7 +13,9 @@ import {
   startRedisServer,
   type TestRedis,
 } from "../../../test/support/redis-server.js";
+import { createRedisCall } from "../src/errors.js";
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from "../src/index.js";
+import { createRevocationMirror } from "../src/revocation.js";
 
 const checked = (store: RedisStore, sid: string) => {
   try {
@@ -100,6 +102,71 @@ describe.runIf(redisServerAvailable())("the Redis revocation store's edges", () 
     await raw.sendCommand(["CLIENT", "UNPAUSE"]);
     await eventually(() => store.revocation.backlog === 0, "written after the pause");
     expect(await raw.zScore("e:revoked", session)).not.toBeNull();
+  });
+
+  it("a reload that started before a disconnect does not restore trust, even when both connections are back by its end", async () => {
+    const connection = { url: redis.url, disableOfflineQueue: true };
+    const client = createClient(connection) as RedisClientType;
+    const subscriber = createClient({
+      ...connection,
+      socket: { reconnectStrategy: () => 20 },
+    }) as RedisClientType;
+    for (const c of [client, subscriber]) c.on("error", () => {});
+    await Promise.all([client.connect(), subscriber.connect()]);
+    // Every Redis call the mirror makes goes through this; `hold` stops the next one after its
+    // answer until released (a barrier, not a sleep).
+    const call = createRedisCall("127.0.0.1", 5000);
+    let hold: { reached: () => void; release: Promise<void> } | undefined;
+    const mirror = createRevocationMirror({
+      client,
+      subscriber,
+      prefix: "d:",
+      now: Date.now,
+      call: async (command) => {
+        const answer = await call(command);
+        const held = hold;
+        hold = undefined;
+        if (held) {
+          held.reached();
+          await held.release;
+        }
+        return answer;
+      },
+      logger: { info() {}, warn() {}, error() {} },
+      maxEntries: 100,
+      retryMs: 60_000,
+    });
+    // What the store does: every disconnect distrusts the mirror.
+    subscriber.on("reconnecting", () => mirror.distrust());
+    try {
+      await mirror.reload();
+      expect(mirror.trusted).toBe(true);
+      const subscriberId = await subscriber.clientId();
+
+      let reached!: () => void;
+      let release!: () => void;
+      const atPing = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      hold = { reached, release: new Promise<void>((resolve) => (release = resolve)) };
+      const reloading = mirror.reload();
+      await atPing; // the reload has pinged the subscriber and waits before loading
+      const back = new Promise((resolve) => subscriber.once("ready", resolve));
+      await raw.sendCommand(["CLIENT", "KILL", "ID", String(subscriberId)]);
+      await back;
+      expect(subscriber.isReady).toBe(true);
+      expect(mirror.trusted).toBe(false);
+      release();
+      await reloading.catch(() => {});
+      // Revocations published while the subscriber was away were missed: only a reload that
+      // starts now may trust the mirror again.
+      expect(mirror.trusted).toBe(false);
+      await mirror.reload();
+      expect(mirror.trusted).toBe(true);
+    } finally {
+      mirror.stop();
+      await Promise.allSettled([client.close(), subscriber.close()]);
+    }
   });
 
   it("the channel is bounded: malformed and out-of-lifetime messages are ignored; a full mirror fails closed, logged, until a reload finds room", async () => {

@@ -175,6 +175,44 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
     await raw.close();
   });
 
+  it("refresh: the lock lives refreshLockMs and the stored result the grace window, no longer", async () => {
+    const store = createRedisStore({
+      url: redis.url,
+      prefix: "t:",
+      refreshLockMs: 10_000,
+      logger: quiet,
+    });
+    stores.push(store);
+    await store.ready;
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    const key = randomBytes(8).toString("hex");
+    let finish!: () => void;
+    let began!: () => void;
+    const atPolar = new Promise<void>((resolve) => {
+      began = resolve;
+    });
+    const refreshing = store.refresh.run(
+      key,
+      () =>
+        new Promise<string>((resolve) => {
+          finish = () => resolve("sealed");
+          began();
+        }),
+      60_000,
+    );
+    await atPolar; // the lock is held while the refresh is "at Polar"
+    const lockTtl = await raw.pTTL(`t:refresh:lock:${key}`);
+    expect(lockTtl).toBeGreaterThan(0);
+    expect(lockTtl).toBeLessThanOrEqual(10_000);
+    finish();
+    expect(await refreshing).toBe("sealed");
+    const resultTtl = await raw.pTTL(`t:refresh:result:${key}`);
+    expect(resultTtl).toBeGreaterThan(0);
+    expect(resultTtl).toBeLessThanOrEqual(60_000);
+    await raw.close();
+  });
+
   it("refresh: when the winner died holding the lock, one other instance refreshes after the lock expires", async () => {
     const store = await open();
     const key = randomBytes(8).toString("hex");
@@ -231,7 +269,10 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
     const claim = await Promise.resolve(b.replay.claim("k", 600)).catch((e) => e);
     expect(claim).toBeInstanceOf(PolarStoreUnavailableError);
     // Names where and why (issue 20): host and port, and the cause.
-    expect(String(claim.message)).toContain(`Redis at 127.0.0.1:${redis.port}: not connected`);
+    // Exactly that: never the client's own message (it may quote a connection string).
+    expect(claim.message).toBe(
+      `The shared session store is unavailable: Redis at 127.0.0.1:${redis.port}: not connected (reconnecting).`,
+    );
     const run = await b.refresh.run("k", async () => "x", 1000).catch((e) => e);
     expect(run).toBeInstanceOf(PolarStoreUnavailableError);
 
