@@ -10,6 +10,7 @@ import * as polarKoa from "@polar-oauth/koa";
 import { createRedisStore, type RedisStore } from "@polar-oauth/redis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdRefresh } from "../support/held-refresh.js";
 import { TEST_SESSION_SECRET } from "../support/kit.js";
 import { redisServerAvailable, startRedisServer, type TestRedis } from "../support/redis-server.js";
 
@@ -75,21 +76,8 @@ describe.runIf(redisServerAvailable())("the refresh lock against POLAR_TIMEOUT_M
     const store = await open();
     polarExpress.polarAuth(config(20_000), { store, logger: quiet });
     const key = randomBytes(8).toString("hex");
-    let finish!: () => void;
-    let began!: () => void;
-    const running = new Promise<void>((resolve) => {
-      began = resolve;
-    });
-    const refreshing = store.refresh.run(
-      key,
-      () =>
-        new Promise<string>((resolve) => {
-          finish = () => resolve("sealed");
-          began();
-        }),
-      60_000,
-    );
-    await running; // this instance holds the lock and is "at Polar"
+    // this instance holds the lock and is "at Polar"
+    const { finish, refreshing } = await holdRefresh(store.refresh, key);
     const raw = createClient({ url: redis.url });
     await raw.connect();
     const ttl = await raw.pTTL(`lock:refresh:lock:${key}`);

@@ -4,6 +4,7 @@ import { PolarConfigError, PolarStoreUnavailableError } from "@polar-oauth/core"
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../../test/support/eventually.js";
+import { holdRefresh } from "../../../test/support/held-refresh.js";
 import {
   redisServerAvailable,
   startRedisServer,
@@ -187,21 +188,8 @@ describe.runIf(redisServerAvailable())("@polar-oauth/redis against a real redis-
     const raw = createClient({ url: redis.url });
     await raw.connect();
     const key = randomBytes(8).toString("hex");
-    let finish!: () => void;
-    let began!: () => void;
-    const atPolar = new Promise<void>((resolve) => {
-      began = resolve;
-    });
-    const refreshing = store.refresh.run(
-      key,
-      () =>
-        new Promise<string>((resolve) => {
-          finish = () => resolve("sealed");
-          began();
-        }),
-      60_000,
-    );
-    await atPolar; // the lock is held while the refresh is "at Polar"
+    // the lock is held while the refresh is "at Polar"
+    const { finish, refreshing } = await holdRefresh(store.refresh, key);
     const lockTtl = await raw.pTTL(`t:refresh:lock:${key}`);
     expect(lockTtl).toBeGreaterThan(0);
     expect(lockTtl).toBeLessThanOrEqual(10_000);
